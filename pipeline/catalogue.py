@@ -1,0 +1,122 @@
+"""The metric catalogue and layout rules, loaded from the data files in `schemas/`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+_NUMBERING = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十]+[)]|\d+[.、]|其中[:]?)\s*"
+)
+_NOTE = re.compile(r"[(][^)]*[)]?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One catalogue entry (see the header of `schemas/metrics.yaml`)."""
+
+    code: str
+    label: str
+    english: str
+    unit: str | None
+    templates: tuple[str, ...]
+    table: str
+    variants: tuple[str, ...] = ()
+    parent: str | None = None
+    context: str | None = None
+    header: bool = False
+    harmonised: str | None = None
+    harmonised_match: str | None = None
+    keys: tuple[str, ...] = field(default=())
+
+
+def label_key(label: str) -> str:
+    """A printed label reduced to what identifies it: no numbering, notes, quotes or spaces."""
+    text = re.sub(r"\s+", "", label)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _NUMBERING.sub("", text)
+    text = _NOTE.sub("", text)
+    return text.strip(":;,。 \"“”")
+
+
+@cache
+def load_yaml(name: str) -> Any:
+    """Parse one YAML file of `schemas/`."""
+    with (SCHEMAS_DIR / name).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@cache
+def metrics() -> dict[str, Metric]:
+    """All catalogue metrics by code."""
+    result: dict[str, Metric] = {}
+    for entry in load_yaml("metrics.yaml")["metrics"]:
+        variants = tuple(entry.get("variants", ()))
+        keys = tuple(dict.fromkeys(label_key(v) for v in (entry["label"], *variants)))
+        result[entry["code"]] = Metric(
+            code=entry["code"],
+            label=entry["label"],
+            english=entry["english"],
+            unit=entry.get("unit"),
+            templates=tuple(entry["templates"]),
+            table=entry["table"],
+            variants=variants,
+            parent=entry.get("parent"),
+            context=entry.get("context"),
+            header=bool(entry.get("header", False)),
+            harmonised=entry.get("harmonised"),
+            harmonised_match=entry.get("harmonised_match"),
+            keys=keys,
+        )
+    return result
+
+
+def metric_codes() -> frozenset[str]:
+    """Every metric code the pipeline may write."""
+    return frozenset(metrics())
+
+
+def layouts() -> dict[str, Any]:
+    """Layout rules: template markers, table shapes, agency and spam vocabularies."""
+    return load_yaml("layouts.yaml")  # type: ignore[no-any-return]
+
+
+def match_label(label: str, tables: tuple[str, ...], context: str | None) -> Metric | None:
+    """The catalogue metric a printed label names, within the given tables.
+
+    Exact key matches win over prefix matches (a label that starts with a key, as truncated
+    or annotated labels do). Where several metrics share a label, the one whose `context`
+    is the heading the row stands under wins; with no way to choose, the answer is None.
+    """
+    key = label_key(label)
+    if not key:
+        return None
+    candidates = [m for m in metrics().values() if m.table in tables]
+    exact = [m for m in candidates if key in m.keys]
+    found = exact or _longest_prefix(key, candidates)
+    if len(found) > 1:
+        in_context = [m for m in found if m.context == context]
+        found = in_context or [m for m in found if m.context is None]
+    return found[0] if len(found) == 1 else None
+
+
+def _longest_prefix(key: str, candidates: list[Metric]) -> list[Metric]:
+    best = 0
+    found: list[Metric] = []
+    for metric in candidates:
+        for k in metric.keys:
+            if len(k) >= 2 and key.startswith(k):
+                if len(k) > best:
+                    best, found = len(k), [metric]
+                elif len(k) == best and metric not in found:
+                    found.append(metric)
+    return found

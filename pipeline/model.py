@@ -1,0 +1,173 @@
+"""Row types that flow between stages, and their Polars schemas.
+
+Parsers return these plain dataclasses; `to_frame` turns a list of them into a typed Polars
+frame so the Pandera contracts in `schemas/frames.py` can check them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import polars as pl
+
+# Where a figure was read. `prose` figures of a report that also has tables are kept apart
+# (the `prose_figures` table) as a second, independent reading of the same numbers.
+TABLE_KINDS = ("old_table", "art20", "requests", "review_litigation", "prose")
+TEMPLATES = ("old_table", "new_2019", "new_2021", "prose")
+VALUE_KINDS = ("number", "empty", "na", "text")
+QUALIFIERS = ("exact", "approx")
+DIMENSIONS = (
+    "natural_person",
+    "commercial",
+    "research",
+    "social_org",
+    "legal_service",
+    "other_org",
+    "total",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One printed figure of a report, read as printed."""
+
+    metric: str
+    dimension: str
+    value: float | None
+    value_kind: str
+    qualifier: str
+    unit: str | None
+    label_raw: str
+    value_raw: str
+    source_line: int
+    table_kind: str
+    note: str | None = None
+    # For a prose figure introduced by 其中 after a stated total: the metric of that total.
+    part_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """Something read from a report that could not be turned into a figure, and why."""
+
+    reason: str
+    message: str
+    source_line: int | None
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A numbered heading (一、二、…) of a report and the lines it spans."""
+
+    ordinal: int
+    number: str
+    title: str
+    line_start: int
+    line_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One report found in a source file, with what its text says about itself."""
+
+    report_id: str
+    source_file: str
+    ordinal: int
+    report_year: int | None
+    year_source: str | None
+    agency: str | None
+    agency_source: str | None
+    region: str | None
+    template: str
+    published_on: str | None
+    title: str | None
+    line_start: int
+    line_end: int
+    spam_detected: bool
+
+
+STATISTICS_SCHEMA: dict[str, pl.DataType] = {
+    "report_id": pl.String(),
+    "report_year": pl.Int32(),
+    "metric": pl.String(),
+    "dimension": pl.String(),
+    "value": pl.Float64(),
+    "value_kind": pl.String(),
+    "qualifier": pl.String(),
+    "unit": pl.String(),
+    "label_raw": pl.String(),
+    "value_raw": pl.String(),
+    "source_line": pl.Int32(),
+    "table_kind": pl.String(),
+    "note": pl.String(),
+    "part_of": pl.String(),
+}
+
+REPORTS_SCHEMA: dict[str, pl.DataType] = {
+    "report_id": pl.String(),
+    "source_file": pl.String(),
+    "ordinal": pl.Int32(),
+    "report_year": pl.Int32(),
+    "year_source": pl.String(),
+    "agency": pl.String(),
+    "agency_source": pl.String(),
+    "region": pl.String(),
+    "template": pl.String(),
+    "published_on": pl.Date(),
+    "title": pl.String(),
+    "line_start": pl.Int32(),
+    "line_end": pl.Int32(),
+    "spam_detected": pl.Boolean(),
+}
+
+SECTIONS_SCHEMA: dict[str, pl.DataType] = {
+    "report_id": pl.String(),
+    "ordinal": pl.Int32(),
+    "number": pl.String(),
+    "title": pl.String(),
+    "line_start": pl.Int32(),
+    "line_end": pl.Int32(),
+}
+
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "source_file": pl.String(),
+    "report_id": pl.String(),
+    "stage": pl.String(),
+    "reason": pl.String(),
+    "message": pl.String(),
+    "source_line": pl.Int32(),
+    "raw": pl.String(),
+}
+
+DOCUMENTS_SCHEMA: dict[str, pl.DataType] = {
+    "source_file": pl.String(),
+    "size_bytes": pl.Int64(),
+    "sha256": pl.String(),
+    "encoding": pl.String(),
+    "text": pl.String(),
+}
+
+
+def to_frame(rows: Iterable[Any], schema: dict[str, pl.DataType],
+             extra: dict[str, Any] | None = None) -> pl.DataFrame:
+    """Dataclass rows (plus constant `extra` columns) as a frame with exactly `schema`."""
+    records = []
+    for row in rows:
+        record = asdict(row) if hasattr(row, "__dataclass_fields__") else dict(row)
+        if extra:
+            record.update(extra)
+        records.append({name: record.get(name) for name in schema})
+    return pl.DataFrame(records, schema=schema)
+
+
+def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """A frame with no rows and the given schema."""
+    return pl.DataFrame(schema=schema)
+
+
+def field_names(cls: type) -> Sequence[str]:
+    """Names of a dataclass's fields, in order."""
+    return [f.name for f in fields(cls)]

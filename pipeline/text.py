@@ -1,0 +1,181 @@
+"""Text primitives shared by every parser: normalisation, table cells and printed values.
+
+Everything here is pure. Parsers match on normalised text but keep the raw line and its
+1-based line number, so every figure can point back at what was printed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Characters that carry no meaning in scraped text but break matching.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
+# A space between two Han characters is a wrapped word ("社 会稳定"), never a separator.
+_SPACE_IN_HAN = re.compile(rf"(?<=[{_HAN}\"“”、()《》])\s+(?=[{_HAN}\"“”、()《》])")
+_HAN_CHAR = re.compile(rf"[{_HAN}]")
+
+# The chrome of the scraped site glues its font-size switcher onto the first sentence.
+FONT_SWITCHER_PREFIX = re.compile(r"^\s*大\s*中\s*小\s*")
+
+
+def normalise_line(raw: str) -> str:
+    """NFKC-normalise one line: full-width punctuation to ASCII, odd spaces to one space."""
+    text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
+    text = text.replace("\r", "")
+    text = _SPACES.sub(" ", text)
+    return text.strip()
+
+
+def compact_label(text: str) -> str:
+    """A label as a key: no spaces inside Han words, no surrounding space."""
+    return _SPACE_IN_HAN.sub("", text).strip()
+
+
+def has_han(text: str, minimum: int = 1) -> bool:
+    """True when the text holds at least `minimum` Han characters."""
+    return len(_HAN_CHAR.findall(text)) >= minimum
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of a source file: its 1-based number, the raw text and the normalised text."""
+
+    number: int
+    raw: str
+    text: str
+
+
+def split_lines(text: str) -> list[Line]:
+    """Split decoded text into numbered, normalised lines (numbers are 1-based)."""
+    raws = text.split("\n")
+    return [Line(i, raw.rstrip("\r"), normalise_line(raw)) for i, raw in enumerate(raws, start=1)]
+
+
+# --- table cells ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One table cell as printed, with the line it ends on."""
+
+    text: str
+    line: int
+
+
+def is_table_line(text: str) -> bool:
+    """A line of a pipe-delimited table."""
+    return "|" in text
+
+
+def cell_stream(lines: list[Line]) -> list[Cell]:
+    """Read consecutive table lines as one stream of cells.
+
+    A `|` closes a cell. A line that does not end with `|` leaves its last cell open, so the
+    next line continues it: that is how a row split over two lines (`七、…报送信息数` then
+    `| 条 | 0 |`) and the one-cell-per-line layout (`label |`, `unit |`, `value |`) both come
+    out as the same cells as a one-row-per-line table.
+    """
+    cells: list[Cell] = []
+    parts: list[str] = []
+    first_line: int | None = None
+    for line in lines:
+        pieces = line.text.split("|")
+        for i, piece in enumerate(pieces):
+            if piece.strip():
+                parts.append(piece.strip())
+                first_line = first_line or line.number
+            if i < len(pieces) - 1:  # a pipe follows: the cell is closed
+                cells.append(Cell(compact_label(" ".join(parts)), first_line or line.number))
+                parts, first_line = [], None
+    if parts:
+        cells.append(Cell(compact_label(" ".join(parts)), first_line or lines[-1].number))
+    return cells
+
+
+def row_cells(text: str) -> list[str]:
+    """Cells of a single table line; the empty remainder after the last `|` is dropped."""
+    pieces = [compact_label(p) for p in text.split("|")]
+    if pieces and pieces[-1] == "":
+        pieces.pop()
+    return pieces
+
+
+# --- printed values ------------------------------------------------------------------------
+
+NA_TOKENS = frozenset({"/", "\\", "—", "——", "———", "-", "--", "---", "－", "一", "×", "x", "X"})
+_NUMBER = re.compile(
+    r"^(?P<sign>[+-])?\s*(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?\s*"
+    r"(?P<approx>余|多|以上|左右)?\s*(?P<tail>.*)$"
+)
+_TAIL_UNIT = re.compile(r"^[(]?(?P<unit>[^\d()]{1,4})[)]?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A printed value read as printed: the number (or None), its kind, qualifier and unit."""
+
+    value: float | None
+    kind: str  # number | empty | na | text
+    qualifier: str  # exact | approx
+    unit: str | None
+    raw: str
+    note: str | None = None
+
+
+def parse_value(raw: str) -> Value:
+    """Read one printed value without changing it.
+
+    Empty stays empty (NULL, never zero); "/" and dashes are `na`; "110余" is an approximate
+    110; an inline unit ("7710(次)", "104367.1万元") is split off; a note in brackets
+    ("22(其中修订16件)") is kept beside the number. Anything else is `text` with no value.
+    """
+    text = compact_label(normalise_line(raw))
+    if text == "":
+        return Value(None, "empty", "exact", None, raw)
+    if text in NA_TOKENS:
+        return Value(None, "na", "exact", None, raw)
+    match = _NUMBER.match(text)
+    if match is None:
+        return Value(None, "text", "exact", None, raw)
+    tail = match["tail"].strip()
+    unit: str | None = None
+    note: str | None = None
+    if tail:
+        unit_match = _TAIL_UNIT.match(tail)
+        if unit_match and has_han(unit_match["unit"]):
+            unit = unit_match["unit"]
+        elif tail.startswith("(") and tail.endswith(")"):
+            note = tail[1:-1]
+        else:
+            # "1 2" or "12 3": more than one number in one cell is not a value we can trust.
+            return Value(None, "text", "exact", None, raw)
+    number = float(match["int"].replace(",", "") + (match["frac"] or ""))
+    if match["sign"] == "-":
+        number = -number
+    qualifier = "approx" if match["approx"] else "exact"
+    return Value(number, "number", qualifier, unit, raw, note)
+
+
+def is_value_cell(text: str) -> bool:
+    """A cell that holds a value (a number, a dash, or nothing) rather than a label."""
+    return parse_value(text).kind in {"number", "empty", "na"}
+
+
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9, "两": 2}
+
+
+def chinese_numeral(text: str) -> int | None:
+    """Value of a small Chinese numeral (一 … 九十九), None if it is not one."""
+    if not text or any(ch not in _CN_DIGITS and ch != "十" for ch in text):
+        return None
+    if "十" not in text:
+        return _CN_DIGITS[text] if len(text) == 1 else None
+    tens, _, units = text.partition("十")
+    tens_value = _CN_DIGITS.get(tens, 0) if tens else 1
+    units_value = _CN_DIGITS.get(units, 0) if units else 0
+    return tens_value * 10 + units_value
