@@ -111,7 +111,7 @@ _NUMBER = re.compile(
     r"^(?P<sign>[+-])?\s*(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?\s*"
     r"(?P<approx>余|多|以上|左右)?\s*(?P<tail>.*)$"
 )
-_TAIL_UNIT = re.compile(r"^[(]?(?P<unit>[^\d()]{1,4})[)]?$")
+_TAIL_UNIT = re.compile(r"^[(]?(?P<unit>[\u4e00-\u9fff]{1,4})[)]?$")
 
 
 @dataclass(frozen=True, slots=True)

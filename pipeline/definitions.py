@@ -1,0 +1,26 @@
+"""The one Dagster entry point: every asset and check under `pipeline/defs/`, plus resources.
+
+`dagster dev` and `dg` load `defs` from this module; `python -m pipeline run` builds the same
+Definitions with the storage paths given on its command line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipeline.defs.resources import PipelineStorage, storage_from_environment
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pipeline_definitions(storage: PipelineStorage | None = None) -> dg.Definitions:
+    """All assets and checks, bound to the given storage (default: from the environment)."""
+    return dg.Definitions.merge(
+        dg.load_from_defs_folder(project_root=PROJECT_ROOT),
+        dg.Definitions(resources={"storage": storage or storage_from_environment()}),
+    )
+
+
+defs = pipeline_definitions()

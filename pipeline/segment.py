@@ -1,0 +1,328 @@
+"""Split a decoded source file into reports and read what each report says about itself.
+
+A scraped file may hold one report or a whole website's worth (`002_…` holds fifteen). Page
+chrome delimits them where present; title lines do otherwise. For every report we read the
+year, agency, region, template, closing date and section headings, each from the text only:
+when the text does not say, the answer is None, never a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
+
+from pipeline.catalogue import layouts
+from pipeline.model import Report, Section
+from pipeline.text import FONT_SWITCHER_PREFIX, Line, compact_label, split_lines
+
+_CURRENT_YEAR = dt.date.today().year
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentedReport:
+    """A report's metadata with its own lines (numbers still refer to the source file)."""
+
+    report: Report
+    lines: tuple[Line, ...]
+    sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    openers: tuple[re.Pattern[str], ...]
+    closers: tuple[re.Pattern[str], ...]
+    glued_prefix: re.Pattern[str]
+    title: re.Pattern[str]
+    title_max_length: int
+    year_sources: tuple[tuple[str, re.Pattern[str]], ...]
+    first_year: int
+    date_line: re.Pattern[str]
+    form_field: re.Pattern[str]
+    agency_suffixes: tuple[str, ...]
+    not_names: tuple[re.Pattern[str], ...]
+    agency_max_length: int
+    spam: tuple[re.Pattern[str], ...]
+    admin: re.Pattern[str]
+    region_sources: tuple[tuple[str, re.Pattern[str]], ...]
+    region_generic: frozenset[str]
+    section_heading: re.Pattern[str]
+    templates: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@cache
+def _rules() -> _Rules:
+    spec: dict[str, Any] = layouts()
+    return _Rules(
+        openers=tuple(re.compile(p) for p in spec["chrome"]["openers"]),
+        closers=tuple(re.compile(p) for p in spec["chrome"]["closers"]),
+        glued_prefix=re.compile(spec["chrome"]["glued_prefix"]),
+        title=re.compile(spec["title"]["pattern"]),
+        title_max_length=int(spec["title"]["max_length"]),
+        year_sources=tuple((s["source"], re.compile(s["pattern"])) for s in spec["year_sources"]),
+        first_year=int(spec["first_report_year"]),
+        date_line=re.compile(spec["date_line"]),
+        form_field=re.compile(spec["agency"]["form_field"]),
+        agency_suffixes=tuple(sorted(spec["agency"]["suffixes"], key=len, reverse=True)),
+        not_names=tuple(re.compile(p) for p in spec["agency"]["not_names"]),
+        agency_max_length=int(spec["agency"]["max_length"]),
+        spam=tuple(re.compile(p) for p in spec["spam"]["patterns"]),
+        admin=re.compile(spec["region"]["admin"]),
+        region_sources=tuple(
+            (s["source"], re.compile(s["pattern"])) for s in spec["region"]["sources"]
+        ),
+        region_generic=frozenset(spec["region"]["generic"]),
+        section_heading=re.compile(spec["section_heading"]),
+        templates=tuple((t["name"], tuple(t["markers"])) for t in spec["templates"]),
+    )
+
+
+def make_report_id(source_file: str, ordinal: int) -> str:
+    """Stable id of a report: its file (relative to the raw dir) and 1-based position in it."""
+    return f"{source_file}#{ordinal}"
+
+
+# --- splitting -------------------------------------------------------------------------------
+
+
+def split_reports(lines: list[Line]) -> list[list[Line]]:
+    """Chunks of lines, one per report, with page chrome removed.
+
+    Chrome openers and closers delimit reports when the site has them; inside a chunk, a
+    second title line after real content starts another report.
+    """
+    rules = _rules()
+    chunks: list[list[Line]] = []
+    current: list[Line] = []
+    strip_glue = False
+    for line in lines:
+        if any(p.search(line.text) for p in rules.openers):
+            chunks.append(current)
+            current, strip_glue = [], True
+            continue
+        if any(p.search(line.text) for p in rules.closers):
+            chunks.append(current)
+            current = []
+            continue
+        if strip_glue and line.text:
+            strip_glue = False
+            if rules.glued_prefix.match(line.text):
+                line = replace(line, text=FONT_SWITCHER_PREFIX.sub("", line.text))
+                if not line.text:
+                    continue
+        current.append(line)
+    chunks.append(current)
+
+    reports: list[list[Line]] = []
+    for chunk in chunks:
+        reports.extend(_split_at_titles(chunk))
+    return [trimmed for chunk in reports if (trimmed := _trim(chunk))]
+
+
+def _split_at_titles(chunk: list[Line]) -> list[list[Line]]:
+    parts: list[list[Line]] = [[]]
+    content = 0
+    for line in chunk:
+        if _is_title(line.text) and content >= 5:
+            parts.append([])
+            content = 0
+        parts[-1].append(line)
+        if line.text:
+            content += 1
+    return parts
+
+
+def _trim(chunk: list[Line]) -> list[Line]:
+    start, end = 0, len(chunk)
+    while start < end and not chunk[start].text:
+        start += 1
+    while end > start and not chunk[end - 1].text:
+        end -= 1
+    body = chunk[start:end]
+    # A chunk of chrome leftovers (a lone contact line) is not a report.
+    return body if sum(1 for line in body if line.text) >= 3 else []
+
+
+def _is_title(text: str) -> bool:
+    rules = _rules()
+    return len(text) <= rules.title_max_length and "|" not in text and bool(
+        rules.title.search(text)
+    )
+
+
+# --- metadata --------------------------------------------------------------------------------
+
+
+def find_title(lines: list[Line]) -> Line | None:
+    """The report's title line, if one of its first lines is one."""
+    for line in [ln for ln in lines if ln.text][:3]:
+        if _is_title(line.text):
+            return line
+    return None
+
+
+def find_year(lines: list[Line], published: dt.date | None) -> tuple[int | None, str | None]:
+    """The year the report covers and which kind of statement gave it.
+
+    Sources are tried in catalogue order (title, announcement, statistics period, table
+    caption, then the first sentence that opens with a year). A year after the closing date's
+    year cannot be the report's year, so it is passed over.
+    """
+    rules = _rules()
+    latest = min(_CURRENT_YEAR, published.year) if published else _CURRENT_YEAR
+    for source, pattern in rules.year_sources:
+        for line in lines:
+            text = compact_label(line.text) if source == "table_caption" else line.text
+            if source == "title" and not _is_title(text):
+                continue
+            for match in pattern.finditer(text):
+                year = int(match["year"])
+                if rules.first_year <= year <= latest:
+                    return year, source
+    return None, None
+
+
+def find_published_on(lines: list[Line]) -> dt.date | None:
+    """The closing date: the last line that is a date and nothing else."""
+    rules = _rules()
+    for line in reversed(lines):
+        match = rules.date_line.match(line.text)
+        if match:
+            try:
+                return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                return None
+    return None
+
+
+def is_spam(text: str) -> bool:
+    """True when the text carries words injected by hacked sites."""
+    return any(p.search(text) for p in _rules().spam)
+
+
+def plausible_agency(name: str) -> bool:
+    """A name that can be an agency: Han text ending in an agency word, no spam."""
+    rules = _rules()
+    name = name.strip()
+    if not (2 <= len(name) <= rules.agency_max_length):
+        return False
+    if not re.fullmatch(r"[\u4e00-\u9fff()·]+", name):
+        return False
+    if any(p.search(name) for p in rules.not_names) or is_spam(name):
+        return False
+    return name.endswith(rules.agency_suffixes) and name not in rules.agency_suffixes
+
+
+def find_agency(lines: list[Line], title: Line | None) -> tuple[str | None, str | None]:
+    """The agency that wrote the report and where the text names it, or (None, None).
+
+    In order: a form field (填报单位:…), a signature line directly above the closing date,
+    a name line under the title, the words before the year in the title.
+    """
+    rules = _rules()
+    for line in lines:
+        match = rules.form_field.search(line.text)
+        if match and plausible_agency(match["name"]):
+            return match["name"], "form_field"
+    for before, after in zip(lines, lines[1:], strict=False):
+        if rules.date_line.match(after.text) and plausible_agency(compact_label(before.text)):
+            return compact_label(before.text), "signature"
+    if title is not None:
+        following = [ln for ln in lines if ln.number > title.number and ln.text][:1]
+        if following and plausible_agency(compact_label(following[0].text)):
+            return compact_label(following[0].text), "title_line"
+        match = rules.title.search(title.text)
+        prefix = compact_label(match["prefix"]) if match else ""
+        if prefix and plausible_agency(prefix):
+            return prefix, "title"
+    return None, None
+
+
+def find_region(lines: list[Line], agency: str | None) -> str | None:
+    """The administrative area the report covers, when the text states one."""
+    rules = _rules()
+    if agency:
+        match = rules.admin.match(agency)
+        if match and match["name"] not in rules.region_generic:
+            return match["name"]
+    candidates: list[str] = []
+    for _source, pattern in rules.region_sources:
+        for line in lines:
+            for found in pattern.finditer(line.text):
+                admin = rules.admin.match(found["text"].strip())
+                if admin and admin["name"] not in rules.region_generic and not is_spam(
+                    admin["name"]
+                ):
+                    candidates.append(admin["name"])
+    if not candidates:
+        return None
+    body = "\n".join(line.text for line in lines)
+
+    def support(name: str) -> tuple[int, int]:
+        mentions = sum(body.count(other) for other in set(candidates) if other in name)
+        return mentions, len(name)
+
+    return max(dict.fromkeys(candidates), key=support)
+
+
+def detect_template(lines: list[Line]) -> str:
+    """Which table template the report uses, from markers in its table lines."""
+    table_text = "\n".join(compact_label(ln.text).replace(" ", "") for ln in lines
+                           if "|" in ln.text)
+    for name, markers in _rules().templates:
+        if any(marker in table_text for marker in markers):
+            return name
+    return "prose"
+
+
+def find_sections(lines: list[Line]) -> list[Section]:
+    """Top-level headings (一、二、…) with the lines each spans, tables excluded."""
+    rules = _rules()
+    heads: list[tuple[Line, str, str]] = []
+    for i, line in enumerate(lines):
+        match = rules.section_heading.match(line.text)
+        if not match or "|" in line.text:
+            continue
+        nxt = next((ln.text for ln in lines[i + 1:] if ln.text), "")
+        prev = next((ln.text for ln in reversed(lines[:i]) if ln.text), "")
+        if nxt.startswith("|") or ("|" in prev and "|" in nxt):
+            continue  # a table row split over two lines, not a heading
+        heads.append((line, match["number"], match["title"].strip()))
+    sections = []
+    for ordinal, (line, number, title) in enumerate(heads, start=1):
+        end = heads[ordinal][0].number - 1 if ordinal < len(heads) else lines[-1].number
+        sections.append(Section(ordinal, number, title, line.number, end))
+    return sections
+
+
+def describe_report(source_file: str, ordinal: int, lines: list[Line]) -> SegmentedReport:
+    """Read one report's metadata from its lines."""
+    title = find_title(lines)
+    published = find_published_on(lines)
+    year, year_source = find_year(lines, published)
+    agency, agency_source = find_agency(lines, title)
+    report = Report(
+        report_id=make_report_id(source_file, ordinal),
+        source_file=source_file,
+        ordinal=ordinal,
+        report_year=year,
+        year_source=year_source,
+        agency=agency,
+        agency_source=agency_source,
+        region=find_region(lines, agency),
+        template=detect_template(lines),
+        published_on=published.isoformat() if published else None,
+        title=title.text if title else None,
+        line_start=lines[0].number,
+        line_end=lines[-1].number,
+        spam_detected=any(is_spam(line.text) for line in lines),
+    )
+    return SegmentedReport(report, tuple(lines), tuple(find_sections(lines)))
+
+
+def segment_document(source_file: str, text: str) -> list[SegmentedReport]:
+    """All reports in one decoded source file, in file order."""
+    chunks = split_reports(split_lines(text))
+    return [describe_report(source_file, i, chunk) for i, chunk in enumerate(chunks, start=1)]

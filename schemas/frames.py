@@ -1,0 +1,123 @@
+"""Pandera contracts (Polars API) for the frames that pass between stages.
+
+These are the pipeline's own promises: types, keys, allowed codes, no negative counts. A
+frame that breaks one is a bug of the pipeline and blocks the stages after it. A report that
+breaks its own arithmetic is not checked here: that is data (see the reconciliation rules).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pandera.polars as pa
+
+from pipeline.catalogue import metric_codes
+from pipeline.model import DIMENSIONS, QUALIFIERS, TABLE_KINDS, TEMPLATES, VALUE_KINDS
+
+# Metrics whose value may be negative as printed: the signed change in item counts (本年增/减).
+SIGNED_METRIC_SUFFIX = ".change"
+
+
+class DocumentsFrame(pa.DataFrameModel):
+    """One row per raw file."""
+
+    source_file: str = pa.Field(unique=True)
+    size_bytes: int = pa.Field(ge=0)
+    sha256: str = pa.Field(str_matches=r"^[0-9a-f]{64}$")
+    encoding: str = pa.Field(nullable=True)
+    text: str = pa.Field(nullable=True)
+
+
+class ReportsFrame(pa.DataFrameModel):
+    """One row per report found; every report has a year."""
+
+    report_id: str = pa.Field(unique=True)
+    source_file: str
+    ordinal: pl.Int32 = pa.Field(ge=1)
+    report_year: pl.Int32 = pa.Field(ge=2007, le=2100)
+    year_source: str
+    agency: str = pa.Field(nullable=True)
+    agency_source: str = pa.Field(nullable=True)
+    region: str = pa.Field(nullable=True)
+    template: str = pa.Field(isin=list(TEMPLATES))
+    published_on: pl.Date = pa.Field(nullable=True)
+    title: str = pa.Field(nullable=True)
+    line_start: pl.Int32 = pa.Field(ge=1)
+    line_end: pl.Int32 = pa.Field(ge=1)
+    spam_detected: bool
+
+    @pa.dataframe_check
+    def span_is_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A report ends on or after the line it starts on."""
+        return data.lazyframe.select(pl.col("line_end") >= pl.col("line_start"))
+
+    @pa.dataframe_check
+    def file_and_ordinal_are_unique(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """One report per position in a file."""
+        return data.lazyframe.select(
+            pl.struct("source_file", "ordinal").is_duplicated().not_()
+        )
+
+
+class SectionsFrame(pa.DataFrameModel):
+    """One row per top-level heading of a report."""
+
+    report_id: str
+    ordinal: pl.Int32 = pa.Field(ge=1)
+    number: str
+    title: str
+    line_start: pl.Int32 = pa.Field(ge=1)
+    line_end: pl.Int32 = pa.Field(ge=1)
+
+
+class StatisticsFrame(pa.DataFrameModel):
+    """One row per printed figure: (report, metric, dimension, line) is a key."""
+
+    report_id: str
+    report_year: pl.Int32 = pa.Field(ge=2007, le=2100)
+    metric: str = pa.Field(isin=sorted(metric_codes()))
+    dimension: str = pa.Field(isin=list(DIMENSIONS))
+    value: float = pa.Field(nullable=True)
+    value_kind: str = pa.Field(isin=list(VALUE_KINDS))
+    qualifier: str = pa.Field(isin=list(QUALIFIERS))
+    unit: str = pa.Field(nullable=True)
+    label_raw: str
+    value_raw: str
+    source_line: pl.Int32 = pa.Field(ge=1)
+    table_kind: str = pa.Field(isin=list(TABLE_KINDS))
+    note: str = pa.Field(nullable=True)
+    part_of: str = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def key_is_unique(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """No figure twice: report, metric, dimension and source line identify a row."""
+        return data.lazyframe.select(
+            pl.struct("report_id", "metric", "dimension", "source_line").is_duplicated().not_()
+        )
+
+    @pa.dataframe_check
+    def counts_are_not_negative(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """Counts and amounts are never negative; only a signed change (本年增/减) may be."""
+        return data.lazyframe.select(
+            pl.col("value").is_null()
+            | (pl.col("value") >= 0)
+            | pl.col("metric").str.ends_with(SIGNED_METRIC_SUFFIX)
+        )
+
+    @pa.dataframe_check
+    def value_matches_kind(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A number has a value; empty, na and text have none (empty is not zero)."""
+        return data.lazyframe.select(
+            (pl.col("value_kind") == "number") == pl.col("value").is_not_null()
+        )
+
+
+class QuarantineFrame(pa.DataFrameModel):
+    """One row per thing the pipeline could not read, with the reason."""
+
+    source_file: str
+    report_id: str = pa.Field(nullable=True)
+    stage: str = pa.Field(isin=["documents", "reports", "statistics"])
+    reason: str
+    message: str
+    source_line: pl.Int32 = pa.Field(nullable=True)
+    raw: str = pa.Field(nullable=True)
