@@ -1,0 +1,475 @@
+"""Figures stated in sentences rather than tables (DOMAIN.md, "Statistics in prose only").
+
+Pre-2019 reports without a table give their statistics in prose ("共办结政府信息公开申请283件,
+其中“已主动公开”38件,…"); 2019+ reports repeat table figures in prose. This module reads such
+sentences with the patterns of `schemas/prose_patterns.yaml`: what a phrase means is data there,
+the code only applies it.
+
+Precision before recall: a sentence that matches no pattern yields nothing, numbers inside
+《》 titles and document numbers are masked, and the {N} of a pattern only accepts a number
+followed by a counting unit (件, 条, 人, 次, …), so years, dates and percentages never qualify.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
+
+from pipeline.catalogue import load_yaml, metric_codes, metrics
+from pipeline.model import Figure
+from pipeline.text import Line, chinese_numeral, is_table_line
+
+PATTERNS_FILE = "prose_patterns.yaml"
+TEMPLATES = ("old", "new")
+_PLACEHOLDER = re.compile(r"\{([A-Z]+)\}")
+_MASK_CHAR = "\x00"
+
+
+class PatternError(ValueError):
+    """`schemas/prose_patterns.yaml` holds something that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """One way of writing a stated total, with the checks a match must pass."""
+
+    regex: re.Pattern[str]
+    label_requires: re.Pattern[str] | None
+    label_excludes: re.Pattern[str] | None
+    sentence_requires: re.Pattern[str] | None
+    clause_excludes: re.Pattern[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """A labelled figure that may follow a total (or stand in a list without one)."""
+
+    regex: re.Pattern[str]
+    metric_old: str
+    metric_new: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    name: str
+    metric_old: str
+    metric_new: str
+    templates: frozenset[str]
+    forms: tuple[_Form, ...]
+    parts: tuple[_Part, ...]
+    alone_min: int | None
+    alone_lead: re.Pattern[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Negation:
+    name: str
+    metric_old: str
+    metric_new: str
+    templates: frozenset[str]
+    regex: re.Pattern[str]
+    gap_requires: re.Pattern[str] | None
+    gap_excludes: re.Pattern[str] | None
+    after_excludes: re.Pattern[str] | None
+    sentence_requires: re.Pattern[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    statements: tuple[_Statement, ...]
+    negations: tuple[_Negation, ...]
+    units: Mapping[str, str]
+    fillers: re.Pattern[str]
+    boundary: re.Pattern[str]
+    clause_break: re.Pattern[str]
+    mask: re.Pattern[str]
+    sentence_end: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """A figure and the span (in line coordinates) of what was printed for it."""
+
+    line: int
+    start: int
+    end: int
+    figure: Figure
+    negation: bool = False
+
+
+# --- loading the patterns ------------------------------------------------------------------
+
+
+def _optional(pattern: str | None) -> re.Pattern[str] | None:
+    return re.compile(pattern) if pattern else None
+
+
+def _expand(template: str, placeholders: Mapping[str, str], where: str) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        name = match[1]
+        if name not in placeholders:
+            raise PatternError(f"{where}: unknown placeholder {{{name}}}")
+        return placeholders[name]
+
+    return _PLACEHOLDER.sub(substitute, template)
+
+
+def _compile(template: str, placeholders: Mapping[str, str], where: str) -> re.Pattern[str]:
+    if template.count("{N}") != 1:
+        raise PatternError(f"{where}: a template needs exactly one {{N}}: {template!r}")
+    try:
+        return re.compile(_expand(template, placeholders, where))
+    except re.error as error:
+        raise PatternError(f"{where}: {error}: {template!r}") from error
+
+
+def _metrics_of(entry: Mapping[str, Any], where: str) -> tuple[str, str]:
+    metric = entry.get("metric")
+    metric_new = entry.get("metric_new", metric)
+    known = metric_codes()
+    for code in (metric, metric_new):
+        if code not in known:
+            raise PatternError(f"{where}: metric {code!r} is not in schemas/metrics.yaml")
+    return str(metric), str(metric_new)
+
+
+def _templates_of(entry: Mapping[str, Any], where: str) -> frozenset[str]:
+    templates = frozenset(entry.get("templates", TEMPLATES))
+    if not templates or not templates <= set(TEMPLATES):
+        raise PatternError(f"{where}: templates must be a subset of {TEMPLATES}")
+    return templates
+
+
+def _placeholders(data: Mapping[str, Any], units: Sequence[str]) -> dict[str, str]:
+    ordered = sorted(units, key=len, reverse=True)  # 人次 before 人
+    number = str(data["number"]).replace("{UNITS}", "|".join(map(re.escape, ordered)))
+    return {**{k: str(v) for k, v in data["placeholders"].items()}, "N": number}
+
+
+def _load_statement(entry: Mapping[str, Any], data: Mapping[str, Any]) -> _Statement:
+    name = str(entry["name"])
+    metric_old, metric_new = _metrics_of(entry, name)
+    units = [str(u) for u in entry.get("units", data["units"])]
+    unknown = set(units) - set(data["units"])
+    if unknown:
+        raise PatternError(f"{name}: units {sorted(unknown)} are not in the `units` map")
+    placeholders = _placeholders(data, units)
+    forms = tuple(
+        _Form(
+            regex=_compile(str(form["regex"]), placeholders, name),
+            label_requires=_optional(form.get("label_requires")),
+            label_excludes=_optional(form.get("label_excludes")),
+            sentence_requires=_optional(form.get("sentence_requires")),
+            clause_excludes=_optional(form.get("clause_excludes")),
+        )
+        for form in entry.get("forms", ())
+    )
+    parts: list[_Part] = []
+    for part in entry.get("parts", ()):
+        where = f"{name}, part {part.get('label') or part.get('regex')!r}"
+        if "regex" in part:
+            template = str(part["regex"])
+        else:
+            shape = data["part_number_first" if part.get("number_first") else "part"]
+            template = str(shape).replace("{LABEL}", str(part["label"]))
+        part_old, part_new = _metrics_of(part, where)
+        parts.append(_Part(_compile(template, placeholders, where), part_old, part_new))
+    alone = entry.get("alone")
+    if alone and not parts:
+        raise PatternError(f"{name}: `alone` needs parts")
+    if not forms and not alone:
+        raise PatternError(f"{name}: a statement needs forms or an `alone` list")
+    return _Statement(
+        name=name,
+        metric_old=metric_old,
+        metric_new=metric_new,
+        templates=_templates_of(entry, name),
+        forms=forms,
+        parts=tuple(parts),
+        alone_min=int(alone["min_parts"]) if alone else None,
+        alone_lead=_optional(alone.get("lead")) if alone else None,
+    )
+
+
+def _load_negation(entry: Mapping[str, Any]) -> _Negation:
+    name = str(entry["name"])
+    metric_old, metric_new = _metrics_of(entry, name)
+    pattern = (
+        f"(?P<neg>{entry['neg']})(?P<gap>[^,。;:!?{_MASK_CHAR}]{{0,{int(entry['gap'])}}}?)"
+        f"(?P<target>{entry['target']})"
+    )
+    try:
+        regex = re.compile(pattern)
+    except re.error as error:
+        raise PatternError(f"{name}: {error}") from error
+    return _Negation(
+        name=name,
+        metric_old=metric_old,
+        metric_new=metric_new,
+        templates=_templates_of(entry, name),
+        regex=regex,
+        gap_requires=_optional(entry.get("gap_requires")),
+        gap_excludes=_optional(entry.get("gap_excludes")),
+        after_excludes=_optional(entry.get("after_excludes")),
+        sentence_requires=_optional(entry.get("sentence_requires")),
+    )
+
+
+@cache
+def rules() -> _Rules:
+    """The compiled patterns of `schemas/prose_patterns.yaml` (checked against the catalogue)."""
+    data = load_yaml(PATTERNS_FILE)
+    statements = tuple(_load_statement(entry, data) for entry in data["statements"])
+    negations = tuple(_load_negation(entry) for entry in data.get("negations", ()))
+    names = [s.name for s in statements] + [n.name for n in negations]
+    if len(names) != len(set(names)):
+        raise PatternError("pattern names must be unique")
+    return _Rules(
+        statements=statements,
+        negations=negations,
+        units={str(k): str(v) for k, v in data["units"].items()},
+        fillers=re.compile(str(data["fillers"])),
+        boundary=re.compile(str(data["boundary"])),
+        clause_break=re.compile(str(data["clause_break"])),
+        mask=re.compile(str(data["mask"])),
+        sentence_end=re.compile(str(data["sentence_end"])),
+    )
+
+
+def pattern_metrics() -> frozenset[str]:
+    """Every metric code a prose pattern can write."""
+    found: set[str] = set()
+    for statement in rules().statements:
+        found |= {statement.metric_old, statement.metric_new}
+        found |= {m for part in statement.parts for m in (part.metric_old, part.metric_new)}
+    for negation in rules().negations:
+        found |= {negation.metric_old, negation.metric_new}
+    return frozenset(found)
+
+
+# --- reading sentences ---------------------------------------------------------------------
+
+
+def _mask(text: str, pattern: re.Pattern[str]) -> str:
+    """Blank out titles and document numbers, keeping every other character's position."""
+    return pattern.sub(lambda m: _MASK_CHAR * len(m[0]), text)
+
+
+def _sentences(text: str, end: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    start = 0
+    for match in end.finditer(text):
+        yield start, match.start()
+        start = match.end()
+    if start < len(text):
+        yield start, len(text)
+
+
+def _number(text: str) -> float | None:
+    digits = text.replace(",", "")
+    if digits[:1].isdigit():
+        return float(digits)
+    value = chinese_numeral(text)
+    return None if value is None else float(value)
+
+
+def _clause_prefix(sentence: str, position: int, clause_break: re.Pattern[str]) -> str:
+    """The text of the clause that holds `position`, up to `position`."""
+    breaks = [m.end() for m in clause_break.finditer(sentence, 0, position)]
+    return sentence[breaks[-1] if breaks else 0 : position]
+
+
+def _label_span(match: re.Match[str]) -> tuple[int, int]:
+    if match.re.groupindex.get("label") and match.start("label") >= 0:
+        return match.span("label")
+    value_start, value_end = match.span("value")
+    if value_start > match.start():
+        return match.start(), value_start
+    return value_end, match.end()
+
+
+class _Reader:
+    """Reads the figures of one line's sentences."""
+
+    def __init__(self, line: Line, new_template: bool) -> None:
+        self.rules = rules()
+        self.line = line
+        self.template = "new" if new_template else "old"
+        self.masked = _mask(line.text, self.rules.mask)
+
+    def metric(self, old: str, new: str) -> str:
+        return new if self.template == "new" else old
+
+    def figure(
+        self, offset: int, match: re.Match[str], metric: str, part_of: str | None
+    ) -> _Hit | None:
+        value = _number(match["num"])
+        if value is None:
+            return None
+        approx = bool(match["pre"] or match["post"] or match["post2"])
+        label_start, label_end = _label_span(match)
+        start, end = match.span("value")
+        text = self.line.text
+        figure = Figure(
+            metric=metric,
+            dimension="total",
+            value=value,
+            value_kind="number",
+            qualifier="approx" if approx else "exact",
+            unit=self.rules.units[match["unit"]],
+            label_raw=text[offset + label_start : offset + label_end].strip(),
+            value_raw=text[offset + start : offset + end],
+            source_line=self.line.number,
+            table_kind="prose",
+            part_of=part_of,
+        )
+        return _Hit(self.line.number, offset + start, offset + end, figure)
+
+    def scan_parts(
+        self, sentence: str, offset: int, position: int, statement: _Statement, total: str | None
+    ) -> list[_Hit]:
+        """Read a list of parts starting at `position`, until text that is no part."""
+        hits: list[_Hit] = []
+        while True:
+            filler = self.rules.fillers.match(sentence, position)
+            position = filler.end() if filler else position
+            for part in statement.parts:
+                match = part.regex.match(sentence, position)
+                if match is None:
+                    continue
+                hit = self.figure(
+                    offset, match, self.metric(part.metric_old, part.metric_new), total
+                )
+                if hit is not None:
+                    hits.append(hit)
+                position = match.end()
+                break
+            else:
+                return hits
+
+    def totals(self, sentence: str, offset: int, statement: _Statement) -> list[_Hit]:
+        hits: list[_Hit] = []
+        metric = self.metric(statement.metric_old, statement.metric_new)
+        for form in statement.forms:
+            if form.sentence_requires and not form.sentence_requires.search(sentence):
+                continue
+            for match in form.regex.finditer(sentence):
+                label = sentence[slice(*_label_span(match))]
+                if form.label_requires and not form.label_requires.search(label):
+                    continue
+                if form.label_excludes and form.label_excludes.search(label):
+                    continue
+                prefix = _clause_prefix(sentence, match.start(), self.rules.clause_break)
+                if form.clause_excludes and form.clause_excludes.search(prefix):
+                    continue
+                hit = self.figure(offset, match, metric, None)
+                if hit is None:
+                    continue
+                hits.append(hit)
+                hits.extend(self.scan_parts(sentence, offset, match.end(), statement, metric))
+        return hits
+
+    def alone(self, sentence: str, offset: int, statement: _Statement) -> list[_Hit]:
+        """Lists of parts stated without their total."""
+        if statement.alone_min is None:
+            return []
+        starts = {0} | {m.end() for m in self.rules.boundary.finditer(sentence)}
+        if statement.alone_lead is not None:
+            starts |= {m.end() for m in statement.alone_lead.finditer(sentence) if m.end()}
+        hits: list[_Hit] = []
+        covered = 0
+        for start in sorted(starts):
+            if start < covered:
+                continue
+            found = self.scan_parts(sentence, offset, start, statement, None)
+            if len(found) >= statement.alone_min:
+                hits.extend(found)
+                covered = found[-1].end - offset
+        return hits
+
+    def negations(self, sentence: str, offset: int) -> list[_Hit]:
+        hits: list[_Hit] = []
+        for negation in self.rules.negations:
+            if self.template not in negation.templates:
+                continue
+            if negation.sentence_requires and not negation.sentence_requires.search(sentence):
+                continue
+            for match in negation.regex.finditer(sentence):
+                gap = match["gap"]
+                # what is negated is the gap plus the target ("没有收到依申请": 依 + 申请)
+                negated = gap + match["target"]
+                if negation.gap_requires and not negation.gap_requires.search(negated):
+                    continue
+                if negation.gap_excludes and negation.gap_excludes.search(gap):
+                    continue
+                after = sentence[match.end() :]
+                if negation.after_excludes and negation.after_excludes.search(after):
+                    continue
+                start, end = match.span("neg")
+                text = self.line.text
+                figure = Figure(
+                    metric=self.metric(negation.metric_old, negation.metric_new),
+                    dimension="total",
+                    value=0.0,
+                    value_kind="number",
+                    qualifier="exact",
+                    unit=None,
+                    label_raw=text[offset + match.start() : offset + match.end()],
+                    value_raw=text[offset + start : offset + end],
+                    source_line=self.line.number,
+                    table_kind="prose",
+                    note="stated as a negation",
+                )
+                hits.append(_Hit(self.line.number, offset + start, offset + end, figure, True))
+        return hits
+
+    def read(self) -> list[_Hit]:
+        hits: list[_Hit] = []
+        active = [s for s in self.rules.statements if self.template in s.templates]
+        for start, end in _sentences(self.masked, self.rules.sentence_end):
+            sentence = self.masked[start:end]
+            for statement in active:
+                hits.extend(self.totals(sentence, start, statement))
+            for statement in active:
+                hits.extend(self.alone(sentence, start, statement))
+            hits.extend(self.negations(sentence, start))
+        return hits
+
+
+def _deduplicate(hits: Sequence[_Hit]) -> list[Figure]:
+    """One figure per printed number: a part of a stated total wins, then the first pattern."""
+    kept: dict[tuple[int, int, int, str], _Hit] = {}
+    for hit in hits:
+        metric = hit.figure.metric if hit.negation else ""
+        key = (hit.line, hit.start, hit.end, metric)
+        existing = kept.get(key)
+        if existing is None or (existing.figure.part_of is None and hit.figure.part_of):
+            kept[key] = hit
+    ordered = sorted(kept.values(), key=lambda h: (h.line, h.start, h.figure.metric))
+    return [h.figure for h in ordered]
+
+
+def extract_prose_figures(lines: Sequence[Line], *, new_template: bool = False) -> list[Figure]:
+    """Every figure stated in the prose of one report.
+
+    `lines` are the report's lines; table lines (with `|`) are skipped. `new_template` says
+    the report follows the 2019+ template, where the same words name other metrics
+    (收到申请 is `apply.new` there, `apply.received` before; 办结 is `apply.handled`).
+    Each printed number yields at most one figure; a negation ("没有收到…申请",
+    "未发生…行政复议") yields a zero whose value_raw is the negating phrase.
+    """
+    hits: list[_Hit] = []
+    for line in lines:
+        if not line.text or is_table_line(line.text):
+            continue
+        hits.extend(_Reader(line, new_template).read())
+    figures = _deduplicate(hits)
+    return [replace(f, unit=_default_unit(f)) if f.unit is None else f for f in figures]
+
+
+def _default_unit(figure: Figure) -> str | None:
+    """A negated figure prints no unit: it takes the unit its metric is counted in."""
+    metric = metrics().get(figure.metric)
+    return metric.unit if metric else None
