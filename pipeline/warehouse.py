@@ -1,0 +1,271 @@
+"""Build the DuckDB warehouse from the Parquet outputs of the earlier stages.
+
+The whole database is written to a temporary file beside the target and renamed onto it at the
+end, so a reader sees either the previous warehouse or the new one, never a half-built file.
+
+Base tables (`reports`, `sections`, `statistics`, `prose_figures`, `quarantine`, `metrics`) are
+copied in as tables, not views over Parquet, so the database file is self-contained. Their
+columns come from the frame schemas in `pipeline.model`, which makes a missing input an empty
+table with the right columns. Then every model in `sql/staging/` and `sql/marts/` runs, in
+sorted order per folder, as `create or replace table <file stem> as <the file's select>`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipeline.catalogue import metrics
+from pipeline.model import (
+    QUARANTINE_SCHEMA,
+    REPORTS_SCHEMA,
+    SECTIONS_SCHEMA,
+    STATISTICS_SCHEMA,
+)
+
+logger = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+# Staging models build on base tables only, marts on staging; within a folder, sorted by name.
+MODEL_FOLDERS = ("staging", "marts")
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+_DUCKDB_TYPES: tuple[tuple[pl.DataType, str], ...] = (
+    (pl.String(), "varchar"),
+    (pl.Int32(), "integer"),
+    (pl.Int64(), "bigint"),
+    (pl.Float64(), "double"),
+    (pl.Boolean(), "boolean"),
+    (pl.Date(), "date"),
+)
+
+METRICS_COLUMNS: dict[str, str] = {
+    "code": "varchar",
+    "label": "varchar",
+    "english": "varchar",
+    "unit": "varchar",
+    "templates": "varchar[]",
+    "table_name": "varchar",
+    "parent": "varchar",
+    "context": "varchar",
+    "header": "boolean",
+    "harmonised": "varchar",
+    "harmonised_match": "varchar",
+}
+
+
+# Columns analysts rely on, in this order; a table's other schema columns follow them.
+REPORTS_PUBLIC = (
+    "report_id",
+    "source_file",
+    "ordinal",
+    "report_year",
+    "agency",
+    "region",
+    "template",
+    "published_on",
+    "line_start",
+    "line_end",
+)
+STATISTICS_PUBLIC = (
+    "report_id",
+    "report_year",
+    "metric",
+    "dimension",
+    "value",
+    "value_kind",
+    "qualifier",
+    "unit",
+    "label_raw",
+    "source_line",
+)
+
+
+def public_first(
+    schema: dict[str, pl.DataType], public: tuple[str, ...] = ()
+) -> dict[str, pl.DataType]:
+    """The schema with its public columns moved to the front, in the order given."""
+    return {name: schema[name] for name in (*public, *(n for n in schema if n not in public))}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTable:
+    """A base table and the Parquet input it is copied from."""
+
+    name: str
+    schema: dict[str, pl.DataType]
+    pattern: str
+    hive: bool = False
+
+
+SOURCE_TABLES = (
+    SourceTable("reports", public_first(REPORTS_SCHEMA, REPORTS_PUBLIC), "reports.parquet"),
+    SourceTable("sections", SECTIONS_SCHEMA, "sections.parquet"),
+    SourceTable(
+        "statistics",
+        public_first(STATISTICS_SCHEMA, STATISTICS_PUBLIC),
+        "statistics/report_year=*/*.parquet",
+        hive=True,
+    ),
+    SourceTable(
+        "prose_figures",
+        public_first(STATISTICS_SCHEMA, STATISTICS_PUBLIC),
+        "prose_figures.parquet",
+    ),
+    SourceTable("quarantine", QUARANTINE_SCHEMA, "quarantine.parquet"),
+)
+
+
+def build_warehouse(parquet_dir: Path, db_path: Path, sql_dir: Path = SQL_DIR) -> dict[str, int]:
+    """Build the warehouse at `db_path` from `parquet_dir`; return row counts per table."""
+    parquet_dir, db_path, sql_dir = Path(parquet_dir), Path(db_path), Path(sql_dir)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = temporary_path(db_path)
+    _remove_database_files(tmp_path)
+    try:
+        with duckdb.connect(str(tmp_path)) as con:
+            tables = [load_source_table(con, source, parquet_dir) for source in SOURCE_TABLES]
+            tables.append(load_metrics(con))
+            tables.extend(run_model(con, path) for path in model_files(sql_dir))
+            counts = {name: count_rows(con, name) for name in tables}
+            con.execute("checkpoint")
+    except BaseException:
+        _remove_database_files(tmp_path)
+        raise
+    # A write-ahead log left by a crashed writer of the old file must not be replayed onto
+    # the new one.
+    stale_wal = Path(f"{db_path}.wal")
+    if stale_wal.exists():
+        logger.warning("removing stale write-ahead log %s", stale_wal)
+        stale_wal.unlink()
+    os.replace(tmp_path, db_path)
+    logger.info("built warehouse %s: %s", db_path, counts)
+    return counts
+
+
+def temporary_path(db_path: Path) -> Path:
+    """Where the warehouse is built before it replaces `db_path`."""
+    return db_path.with_name(db_path.name + ".tmp")
+
+
+def _remove_database_files(path: Path) -> None:
+    for leftover in (path, Path(f"{path}.wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def input_files(parquet_dir: Path, pattern: str) -> list[str]:
+    """The Parquet files of one input, sorted so every build reads them in the same order."""
+    # Hidden names are writers' staging files and directories, not yet (or no longer) data.
+    return sorted(
+        str(path)
+        for path in parquet_dir.glob(pattern)
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(parquet_dir).parts)
+    )
+
+
+def duckdb_type(dtype: pl.DataType) -> str:
+    """The DuckDB column type for a Polars dtype of the frame schemas."""
+    for polars_type, sql_type in _DUCKDB_TYPES:
+        if dtype == polars_type:
+            return sql_type
+    raise ValueError(f"no DuckDB type for Polars dtype {dtype}")
+
+
+def _quote(identifier: str) -> str:
+    if not _IDENTIFIER.match(identifier):
+        raise ValueError(f"not a plain lower-case identifier: {identifier!r}")
+    return f'"{identifier}"'
+
+
+def load_source_table(
+    con: duckdb.DuckDBPyConnection, source: SourceTable, parquet_dir: Path
+) -> str:
+    """Create one base table with exactly its schema's columns and copy its Parquet in.
+
+    Columns an input lacks become NULL and columns the schema does not know are left out, so
+    the table's shape is the contract whatever an earlier stage wrote. For hive-partitioned
+    input the partition key (report_year) is read from the directory name, typed once.
+    """
+    columns = ",\n    ".join(
+        f"{_quote(name)} {duckdb_type(dtype)}" for name, dtype in source.schema.items()
+    )
+    con.execute(f"create table {_quote(source.name)} (\n    {columns}\n)")
+    files = input_files(parquet_dir, source.pattern)
+    if not files:
+        logger.warning("no input for %s under %s: table left empty", source.name, parquet_dir)
+        return source.name
+    reader = "read_parquet(?, union_by_name = true"
+    if source.hive:
+        reader += ", hive_partitioning = true, hive_types = {'report_year': integer}"
+    reader += ")"
+    present = {
+        row[0] for row in con.execute(f"describe select * from {reader}", [files]).fetchall()
+    }
+    missing = [name for name in source.schema if name not in present]
+    if missing:
+        logger.warning("%s input lacks columns %s: loaded as NULL", source.name, missing)
+    select = ",\n    ".join(
+        f"cast({_quote(name)} as {duckdb_type(dtype)}) as {_quote(name)}"
+        for name, dtype in source.schema.items()
+        if name in present
+    )
+    con.execute(
+        f"insert into {_quote(source.name)} by name\nselect\n    {select}\nfrom {reader}", [files]
+    )
+    return source.name
+
+
+def load_metrics(con: duckdb.DuckDBPyConnection) -> str:
+    """Create the `metrics` table from the metric catalogue."""
+    columns = ",\n    ".join(f"{_quote(name)} {kind}" for name, kind in METRICS_COLUMNS.items())
+    con.execute(f"create table metrics (\n    {columns}\n)")
+    rows = [
+        (
+            m.code,
+            m.label,
+            m.english,
+            m.unit,
+            list(m.templates),
+            m.table,
+            m.parent,
+            m.context,
+            m.header,
+            m.harmonised,
+            m.harmonised_match,
+        )
+        for m in sorted(metrics().values(), key=lambda metric: metric.code)
+    ]
+    if rows:
+        placeholders = ", ".join("?" for _ in METRICS_COLUMNS)
+        con.executemany(f"insert into metrics values ({placeholders})", rows)
+    return "metrics"
+
+
+def model_files(sql_dir: Path) -> list[Path]:
+    """The model files in the order they run: staging, then marts, sorted within each."""
+    return [path for folder in MODEL_FOLDERS for path in sorted((sql_dir / folder).glob("*.sql"))]
+
+
+def run_model(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """Create (or replace) the table a model file defines; the file holds only its select."""
+    name = path.stem
+    select = path.read_text(encoding="utf-8").strip().rstrip(";")
+    # The newline keeps a trailing comment in the file from swallowing anything after it.
+    con.execute(f"create or replace table {_quote(name)} as\n{select}\n")
+    logger.debug("built model %s from %s", name, path)
+    return name
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Number of rows in one table."""
+    row = con.execute(f"select count(*) from {_quote(table)}").fetchone()
+    return int(row[0]) if row else 0
