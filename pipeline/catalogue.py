@@ -45,11 +45,11 @@ def label_key(label: str) -> str:
         previous = text
         text = _NUMBERING.sub("", text)
     text = _NOTE.sub("", text)
-    return text.strip(":;,。 \"“”")
+    return text.strip(':;,。 "“”')
 
 
 @cache
-def load_yaml(name: str) -> Any:
+def load_yaml(name: str) -> Any:  # noqa: ANN401 - parsed YAML has no static type
     """Parse one YAML file of `schemas/`."""
     with (SCHEMAS_DIR / name).open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)

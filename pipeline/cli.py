@@ -18,8 +18,8 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline.defs.resources import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR, PipelineStorage
-from pipeline.extract import extract_document
 from pipeline.documents import decode_bytes
+from pipeline.extract import extract_document
 
 log = logging.getLogger("pipeline")
 

@@ -47,18 +47,23 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None, Rejected | None]:
             try:
                 return data.decode(encoding), encoding, None
             except UnicodeDecodeError as error:
-                return None, None, Rejected("undecodable", f"{encoding} with BOM: {error}",
-                                            None, "")
+                return (
+                    None,
+                    None,
+                    Rejected("undecodable", f"{encoding} with BOM: {error}", None, ""),
+                )
     if b"\x00" in data[:4096]:
-        return None, None, Rejected("binary_file", "the file holds NUL bytes: not text",
-                                    None, "")
+        return None, None, Rejected("binary_file", "the file holds NUL bytes: not text", None, "")
     for encoding in _FALLBACK_ENCODINGS:
         try:
             return data.decode(encoding), encoding, None
         except UnicodeDecodeError:
             continue
-    return None, None, Rejected(
-        "undecodable", f"not valid in any of {', '.join(_FALLBACK_ENCODINGS)}", None, "")
+    return (
+        None,
+        None,
+        Rejected("undecodable", f"not valid in any of {', '.join(_FALLBACK_ENCODINGS)}", None, ""),
+    )
 
 
 def read_document(raw_dir: Path, path: Path) -> tuple[Document, Rejected | None]:

@@ -151,8 +151,9 @@ DOCUMENTS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def to_frame(rows: Iterable[Any], schema: dict[str, pl.DataType],
-             extra: dict[str, Any] | None = None) -> pl.DataFrame:
+def to_frame(
+    rows: Iterable[Any], schema: dict[str, pl.DataType], extra: dict[str, Any] | None = None
+) -> pl.DataFrame:
     """Dataclass rows (plus constant `extra` columns) as a frame with exactly `schema`."""
     records = []
     for row in rows:

@@ -9,6 +9,7 @@ when the text does not say, the answer is None, never a guess.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, replace
 from functools import cache
@@ -147,8 +148,8 @@ def _trim(chunk: list[Line]) -> list[Line]:
 
 def _is_title(text: str) -> bool:
     rules = _rules()
-    return len(text) <= rules.title_max_length and "|" not in text and bool(
-        rules.title.search(text)
+    return (
+        len(text) <= rules.title_max_length and "|" not in text and bool(rules.title.search(text))
     )
 
 
@@ -226,7 +227,7 @@ def find_agency(lines: list[Line], title: Line | None) -> tuple[str | None, str 
         match = rules.form_field.search(line.text)
         if match and plausible_agency(match["name"]):
             return match["name"], "form_field"
-    for before, after in zip(lines, lines[1:], strict=False):
+    for before, after in itertools.pairwise(lines):
         if rules.date_line.match(after.text) and plausible_agency(compact_label(before.text)):
             return compact_label(before.text), "signature"
     if title is not None:
@@ -252,8 +253,10 @@ def find_region(lines: list[Line], agency: str | None) -> str | None:
         for line in lines:
             for found in pattern.finditer(line.text):
                 admin = rules.admin.match(found["text"].strip())
-                if admin and admin["name"] not in rules.region_generic and not is_spam(
-                    admin["name"]
+                if (
+                    admin
+                    and admin["name"] not in rules.region_generic
+                    and not is_spam(admin["name"])
                 ):
                     candidates.append(admin["name"])
     if not candidates:
@@ -269,8 +272,9 @@ def find_region(lines: list[Line], agency: str | None) -> str | None:
 
 def detect_template(lines: list[Line]) -> str:
     """Which table template the report uses, from markers in its table lines."""
-    table_text = "\n".join(compact_label(ln.text).replace(" ", "") for ln in lines
-                           if "|" in ln.text)
+    table_text = "\n".join(
+        compact_label(ln.text).replace(" ", "") for ln in lines if "|" in ln.text
+    )
     for name, markers in _rules().templates:
         if any(marker in table_text for marker in markers):
             return name
@@ -285,7 +289,7 @@ def find_sections(lines: list[Line]) -> list[Section]:
         match = rules.section_heading.match(line.text)
         if not match or "|" in line.text:
             continue
-        nxt = next((ln.text for ln in lines[i + 1:] if ln.text), "")
+        nxt = next((ln.text for ln in lines[i + 1 :] if ln.text), "")
         prev = next((ln.text for ln in reversed(lines[:i]) if ln.text), "")
         if nxt.startswith("|") or ("|" in prev and "|" in nxt):
             continue  # a table row split over two lines, not a heading

@@ -99,32 +99,53 @@ def segment_documents(documents: pl.DataFrame) -> ReportsOutput:
     for row in documents.filter(pl.col("text").is_not_null()).iter_rows(named=True):
         found = segment_document(row["source_file"], row["text"])
         if not found:
-            rejected.append((row["source_file"], None, "reports",
-                             Rejected("no_report", "no report text found in the file", None,
-                                      "")))
+            rejected.append(
+                (
+                    row["source_file"],
+                    None,
+                    "reports",
+                    Rejected("no_report", "no report text found in the file", None, ""),
+                )
+            )
         for segmented in found:
             report = segmented.report
             if report.report_year is None:
-                rejected.append((report.source_file, report.report_id, "reports", Rejected(
-                    "no_year", "the report does not say which year it covers",
-                    report.line_start, segmented.lines[0].raw[:200])))
+                rejected.append(
+                    (
+                        report.source_file,
+                        report.report_id,
+                        "reports",
+                        Rejected(
+                            "no_year",
+                            "the report does not say which year it covers",
+                            report.line_start,
+                            segmented.lines[0].raw[:200],
+                        ),
+                    )
+                )
                 continue
             reports.append(report)
             sections.extend(
-                {"report_id": report.report_id, **asdict(section)}
-                for section in segmented.sections
+                {"report_id": report.report_id, **asdict(section)} for section in segmented.sections
             )
             lines.extend(
-                {"report_id": report.report_id, "report_year": report.report_year,
-                 "template": report.template, "number": ln.number, "raw": ln.raw,
-                 "text": ln.text}
+                {
+                    "report_id": report.report_id,
+                    "report_year": report.report_year,
+                    "template": report.template,
+                    "number": ln.number,
+                    "raw": ln.raw,
+                    "text": ln.text,
+                }
                 for ln in segmented.lines
             )
-    reports_frame = to_frame(reports, {k: v for k, v in REPORTS_SCHEMA.items()
-                                       if k != "published_on"})
+    reports_frame = to_frame(
+        reports, {k: v for k, v in REPORTS_SCHEMA.items() if k != "published_on"}
+    )
     reports_frame = reports_frame.with_columns(
-        pl.Series("published_on", [r.published_on for r in reports], dtype=pl.String)
-        .str.to_date("%Y-%m-%d", strict=True)
+        pl.Series("published_on", [r.published_on for r in reports], dtype=pl.String).str.to_date(
+            "%Y-%m-%d", strict=True
+        )
     ).select(list(REPORTS_SCHEMA))
     return ReportsOutput(
         reports=reports_frame,
@@ -171,8 +192,11 @@ def extract_statistics(lines: pl.DataFrame, reports: pl.DataFrame) -> Statistics
 
 
 def _figures_frame(figures: list[Figure], keys: list[tuple[str, int]]) -> pl.DataFrame:
-    frame = to_frame(figures, {k: v for k, v in STATISTICS_SCHEMA.items()
-                               if k not in {"report_id", "report_year"}})
-    ids = pl.DataFrame(keys, schema={"report_id": pl.String(), "report_year": pl.Int32()},
-                       orient="row")
+    frame = to_frame(
+        figures,
+        {k: v for k, v in STATISTICS_SCHEMA.items() if k not in {"report_id", "report_year"}},
+    )
+    ids = pl.DataFrame(
+        keys, schema={"report_id": pl.String(), "report_year": pl.Int32()}, orient="row"
+    )
     return pl.concat([ids, frame], how="horizontal").select(list(STATISTICS_SCHEMA))

@@ -53,7 +53,9 @@ def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def write_year_partitions(frame: pl.DataFrame, root: Path, years: list[int] | None = None) -> list[int]:
+def write_year_partitions(
+    frame: pl.DataFrame, root: Path, years: list[int] | None = None
+) -> list[int]:
     """Replace the `report_year=YYYY/` directories of the given years (default: every year
     in the frame, and drop year directories the frame no longer has).
 

@@ -49,8 +49,15 @@ def _placeholders() -> frozenset[str]:
     return frozenset(layouts()["placeholders"])
 
 
-def _figure(metric: Metric, dimension: str, value: Value, label: str, line: int,
-            table_kind: str, unit: str | None = None) -> Figure:
+def _figure(
+    metric: Metric,
+    dimension: str,
+    value: Value,
+    label: str,
+    line: int,
+    table_kind: str,
+    unit: str | None = None,
+) -> Figure:
     return Figure(
         metric=metric.code,
         dimension=dimension,
@@ -110,7 +117,7 @@ def _old_table_region(lines: Sequence[Line]) -> list[Line]:
         if not line.text:
             continue
         if "|" not in line.text:
-            following = next((ln.text for ln in lines[i + 1:] if ln.text), "")
+            following = next((ln.text for ln in lines[i + 1 :] if ln.text), "")
             if not following.startswith("|"):
                 break  # prose after the table
         region.append(line)
@@ -139,8 +146,9 @@ def parse_old_table(lines: Sequence[Line]) -> TableResult:
         elif rows:
             rows[-1][1].append(cell)
         elif cell.text:
-            result.rejected.append(Rejected("orphan_cell", "a value before any row label",
-                                            cell.line, cell.text))
+            result.rejected.append(
+                Rejected("orphan_cell", "a value before any row label", cell.line, cell.text)
+            )
     context: str | None = None
     for label_cell, rest in rows:
         label = label_cell.text
@@ -148,16 +156,26 @@ def parse_old_table(lines: Sequence[Line]) -> TableResult:
         if _L1.match(label):
             context = metric.code if metric else None
         if metric is None:
-            result.rejected.append(Rejected(
-                "unknown_label", f"old-table row label not in the catalogue: {label}",
-                label_cell.line, label))
+            result.rejected.append(
+                Rejected(
+                    "unknown_label",
+                    f"old-table row label not in the catalogue: {label}",
+                    label_cell.line,
+                    label,
+                )
+            )
             continue
         unit_cell, value_cell = _unit_and_value(rest)
         if value_cell is None:
             if not metric.header:
-                result.rejected.append(Rejected(
-                    "row_shape", f"old-table row {label!r} has cells {[c.text for c in rest]}",
-                    label_cell.line, label))
+                result.rejected.append(
+                    Rejected(
+                        "row_shape",
+                        f"old-table row {label!r} has cells {[c.text for c in rest]}",
+                        label_cell.line,
+                        label,
+                    )
+                )
             continue
         value = parse_value(value_cell.text)
         if metric.header and value.kind in {"empty", "na"}:
@@ -238,8 +256,9 @@ def parse_requests_table(lines: Sequence[Line]) -> TableResult:
     for line in block:
         labels, values = _split_row(line.text)
         if not labels:
-            result.rejected.append(Rejected("row_shape", "table-3 row without a label",
-                                            line.number, line.raw))
+            result.rejected.append(
+                Rejected("row_shape", "table-3 row without a label", line.number, line.raw)
+            )
             continue
         for group in labels[:-1]:
             found = match_label(group, ("requests",), None)
@@ -249,19 +268,28 @@ def parse_requests_table(lines: Sequence[Line]) -> TableResult:
             context = None
         metric = match_label(item, ("requests",), context)
         if metric is None:
-            result.rejected.append(Rejected(
-                "unknown_label", f"table-3 row label not in the catalogue: {item}",
-                line.number, line.raw))
+            result.rejected.append(
+                Rejected(
+                    "unknown_label",
+                    f"table-3 row label not in the catalogue: {item}",
+                    line.number,
+                    line.raw,
+                )
+            )
             continue
         if metric.code == "apply.outcomes":
             context = metric.code
         taken = _take_values(values, len(dimensions))
         if taken is None:
-            result.rejected.append(Rejected(
-                "row_shape",
-                f"table-3 row {item!r} has {len([v for v in values if v])} values, "
-                f"expected {len(dimensions)}",
-                line.number, line.raw))
+            result.rejected.append(
+                Rejected(
+                    "row_shape",
+                    f"table-3 row {item!r} has {len([v for v in values if v])} values, "
+                    f"expected {len(dimensions)}",
+                    line.number,
+                    line.raw,
+                )
+            )
             continue
         for dimension, raw in zip(dimensions, taken, strict=True):
             result.figures.append(
@@ -281,8 +309,11 @@ def parse_review_table(lines: Sequence[Line]) -> TableResult:
     start = None
     for i, line in enumerate(lines):
         cells = row_cells(line.text)
-        if "|" in line.text and cells and cells[0] == spec["header_first_cell"] and any(
-            spec["header_contains"] in c for c in cells
+        if (
+            "|" in line.text
+            and cells
+            and cells[0] == spec["header_first_cell"]
+            and any(spec["header_contains"] in c for c in cells)
         ):
             start = i + 1
             break
@@ -306,17 +337,20 @@ def parse_review_table(lines: Sequence[Line]) -> TableResult:
         if len(collected) >= len(codes):
             break
     if len(collected) != len(codes):
-        result.rejected.append(Rejected(
-            "row_shape", f"table 4 has {len(collected)} values, expected {len(codes)}",
-            collected[0][1] if collected else lines[start - 1].number,
-            " | ".join(c for c, _ in collected)))
+        result.rejected.append(
+            Rejected(
+                "row_shape",
+                f"table 4 has {len(collected)} values, expected {len(codes)}",
+                collected[0][1] if collected else lines[start - 1].number,
+                " | ".join(c for c, _ in collected),
+            )
+        )
         return result
     catalogue = metrics()
     for code, (raw, number) in zip(codes, collected, strict=True):
         metric = catalogue[code]
         result.figures.append(
-            _figure(metric, "total", parse_value(raw), metric.label, number,
-                    "review_litigation")
+            _figure(metric, "total", parse_value(raw), metric.label, number, "review_litigation")
         )
     return result
 
@@ -353,31 +387,49 @@ def parse_art20_tables(lines: Sequence[Line], template: str) -> TableResult:
         if columns is None:
             columns = _art20_columns(spec["items"].get(item, []), cells, template)
             if columns is None:
-                result.rejected.append(Rejected(
-                    "unknown_layout", f"article 20 item ({item}) header not recognised",
-                    line.number, line.raw))
+                result.rejected.append(
+                    Rejected(
+                        "unknown_layout",
+                        f"article 20 item ({item}) header not recognised",
+                        line.number,
+                        line.raw,
+                    )
+                )
                 item = None
             continue
         subject = subjects.get(label_key(cells[0])) if cells else None
         if subject is None:
-            result.rejected.append(Rejected(
-                "unknown_label", f"article 20 row label not in the catalogue: {cells[:1]}",
-                line.number, line.raw))
+            result.rejected.append(
+                Rejected(
+                    "unknown_label",
+                    f"article 20 row label not in the catalogue: {cells[:1]}",
+                    line.number,
+                    line.raw,
+                )
+            )
             continue
         values = cells[1:]
         while values and values[-1] == "" and len(values) > len(columns):
             values.pop()
         if len(values) > len(columns) or any(parse_value(v).kind == "text" for v in values):
-            result.rejected.append(Rejected(
-                "row_shape", f"article 20 row {cells[0]!r} does not fit columns {columns}",
-                line.number, line.raw))
+            result.rejected.append(
+                Rejected(
+                    "row_shape",
+                    f"article 20 row {cells[0]!r} does not fit columns {columns}",
+                    line.number,
+                    line.raw,
+                )
+            )
             continue
         for column, raw in zip(columns, values, strict=False):
             code = f"art20.{subject}.{column}"
             metric = catalogue.get(code)
             if metric is None:
-                result.rejected.append(Rejected(
-                    "unknown_metric", f"{code} is not in the catalogue", line.number, line.raw))
+                result.rejected.append(
+                    Rejected(
+                        "unknown_metric", f"{code} is not in the catalogue", line.number, line.raw
+                    )
+                )
                 continue
             result.figures.append(
                 _figure(metric, "total", parse_value(raw), cells[0], line.number, "art20")
@@ -385,12 +437,17 @@ def parse_art20_tables(lines: Sequence[Line], template: str) -> TableResult:
     return result
 
 
-def _art20_columns(variants: list[dict[str, Any]], header: list[str],
-                   template: str) -> list[str] | None:
+def _art20_columns(
+    variants: list[dict[str, Any]], header: list[str], template: str
+) -> list[str] | None:
     header_text = [c.replace(" ", "") for c in header[1:]]
     for variant in variants:
-        if any(cell.startswith(m) or m in cell for m in variant["markers"] for cell in header_text
-               if cell):
+        if any(
+            cell.startswith(m) or m in cell
+            for m in variant["markers"]
+            for cell in header_text
+            if cell
+        ):
             return list(variant["columns"])
     for variant in variants:
         if variant["template"] == template:

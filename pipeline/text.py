@@ -165,8 +165,19 @@ def is_value_cell(text: str) -> bool:
     return parse_value(text).kind in {"number", "empty", "na"}
 
 
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9, "两": 2}
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "两": 2,
+}
 
 
 def chinese_numeral(text: str) -> int | None:

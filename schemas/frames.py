@@ -7,8 +7,8 @@ breaks its own arithmetic is not checked here: that is data (see the reconciliat
 
 from __future__ import annotations
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 from pipeline.catalogue import metric_codes
 from pipeline.model import DIMENSIONS, QUALIFIERS, TABLE_KINDS, TEMPLATES, VALUE_KINDS
@@ -53,9 +53,7 @@ class ReportsFrame(pa.DataFrameModel):
     @pa.dataframe_check
     def file_and_ordinal_are_unique(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """One report per position in a file."""
-        return data.lazyframe.select(
-            pl.struct("source_file", "ordinal").is_duplicated().not_()
-        )
+        return data.lazyframe.select(pl.struct("source_file", "ordinal").is_duplicated().not_())
 
 
 class SectionsFrame(pa.DataFrameModel):

@@ -10,22 +10,25 @@ import polars as pl
 MAX_FAILURES_SHOWN = 20
 
 
-def validate_contract(model: type[pa.DataFrameModel], frame: pl.DataFrame,
-                      severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
-                      ) -> dg.AssetCheckResult:
+def validate_contract(
+    model: type[pa.DataFrameModel],
+    frame: pl.DataFrame,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
+) -> dg.AssetCheckResult:
     """Validate lazily (every failure at once) and put the failure cases in the metadata."""
     try:
         model.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as errors:
         cases = errors.failure_cases
-        shown = cases.head(MAX_FAILURES_SHOWN).select(
-            pl.all().cast(pl.String)
-        ).to_dicts()
+        shown = cases.head(MAX_FAILURES_SHOWN).select(pl.all().cast(pl.String)).to_dicts()
         return dg.AssetCheckResult(
             passed=False,
             severity=severity,
             description=f"{model.__name__}: {cases.height} failure case(s)",
-            metadata={"failure_cases": dg.MetadataValue.json(shown),
-                      "failure_count": cases.height, "rows": frame.height},
+            metadata={
+                "failure_cases": dg.MetadataValue.json(shown),
+                "failure_count": cases.height,
+                "rows": frame.height,
+            },
         )
     return dg.AssetCheckResult(passed=True, metadata={"rows": frame.height})

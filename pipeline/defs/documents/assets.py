@@ -1,6 +1,5 @@
 """Stage 1: the inventory of raw files."""
 
-
 import dagster as dg
 
 from pipeline.defs.resources import PipelineStorage
@@ -19,10 +18,13 @@ def documents(context: dg.AssetExecutionContext, storage: PipelineStorage) -> dg
     layout = storage.layout
     write_parquet_atomic(output.documents, layout.file("documents.parquet"))
     write_parquet_atomic(output.quarantine, layout.quarantine_part("documents"))
-    context.log.info("%d files read, %d quarantined", output.documents.height,
-                     output.quarantine.height)
-    return dg.MaterializeResult(metadata={
-        "files": output.documents.height,
-        "bytes": int(output.documents["size_bytes"].sum() or 0),
-        "quarantined": output.quarantine.height,
-    })
+    context.log.info(
+        "%d files read, %d quarantined", output.documents.height, output.quarantine.height
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "files": output.documents.height,
+            "bytes": int(output.documents["size_bytes"].sum() or 0),
+            "quarantined": output.quarantine.height,
+        }
+    )

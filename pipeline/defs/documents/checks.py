@@ -1,6 +1,5 @@
 """Contract of the documents stage."""
 
-
 import dagster as dg
 
 from pipeline.defs.contracts import validate_contract

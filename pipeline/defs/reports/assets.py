@@ -1,6 +1,5 @@
 """Stage 2: reports found in the documents, with their sections and lines."""
 
-
 import dagster as dg
 
 from pipeline.defs.documents.assets import documents
@@ -27,12 +26,13 @@ def reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -> dg.M
     write_parquet_atomic(output.lines, layout.file("report_lines.parquet"))
     write_parquet_atomic(output.quarantine, layout.quarantine_part("reports"))
     by_template = output.reports.group_by("template").len().sort("template")
-    context.log.info("%d reports, %d quarantined", output.reports.height,
-                     output.quarantine.height)
-    return dg.MaterializeResult(metadata={
-        "reports": output.reports.height,
-        "sections": output.sections.height,
-        "quarantined": output.quarantine.height,
-        "reports_with_agency": output.reports["agency"].is_not_null().sum(),
-        "by_template": dg.MetadataValue.json(dict(by_template.iter_rows())),
-    })
+    context.log.info("%d reports, %d quarantined", output.reports.height, output.quarantine.height)
+    return dg.MaterializeResult(
+        metadata={
+            "reports": output.reports.height,
+            "sections": output.sections.height,
+            "quarantined": output.quarantine.height,
+            "reports_with_agency": int(output.reports["agency"].is_not_null().sum()),
+            "by_template": dg.MetadataValue.json(dict(by_template.iter_rows())),
+        }
+    )

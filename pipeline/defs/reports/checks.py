@@ -1,6 +1,5 @@
 """Contracts of the reports stage."""
 
-
 import dagster as dg
 
 from pipeline.defs.contracts import validate_contract
@@ -15,11 +14,13 @@ from schemas.frames import ReportsFrame, SectionsFrame
 def reports_contract(storage: PipelineStorage) -> dg.AssetCheckResult:
     """Every report has a unique id, a year and a known template; spans are ordered."""
     return validate_contract(
-        ReportsFrame, read_parquet(storage.layout.file("reports.parquet"), REPORTS_SCHEMA))
+        ReportsFrame, read_parquet(storage.layout.file("reports.parquet"), REPORTS_SCHEMA)
+    )
 
 
 @dg.asset_check(asset=reports, blocking=True)
 def sections_contract(storage: PipelineStorage) -> dg.AssetCheckResult:
     """Sections have an ordinal, a number and a line span."""
     return validate_contract(
-        SectionsFrame, read_parquet(storage.layout.file("sections.parquet"), SECTIONS_SCHEMA))
+        SectionsFrame, read_parquet(storage.layout.file("sections.parquet"), SECTIONS_SCHEMA)
+    )

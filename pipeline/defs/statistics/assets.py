@@ -1,6 +1,5 @@
 """Stage 3: every printed figure in long form, Parquet partitioned by report year."""
 
-
 import dagster as dg
 
 from pipeline.defs.reports.assets import reports
@@ -11,8 +10,7 @@ from pipeline.storage import read_parquet, write_parquet_atomic, write_year_part
 
 
 @dg.asset(deps=[reports], group_name="reports_pipeline", kinds={"python", "parquet"})
-def statistics(context: dg.AssetExecutionContext, storage: PipelineStorage
-               ) -> dg.MaterializeResult:
+def statistics(context: dg.AssetExecutionContext, storage: PipelineStorage) -> dg.MaterializeResult:
     """Every figure of every statistics table, plus the prose figures of reports with no table.
 
     Grain: one row per printed cell (report, metric, dimension, source line), values as
@@ -28,13 +26,19 @@ def statistics(context: dg.AssetExecutionContext, storage: PipelineStorage
     years = write_year_partitions(output.statistics, layout.statistics)
     write_parquet_atomic(output.prose_figures, layout.file("prose_figures.parquet"))
     write_parquet_atomic(output.quarantine, layout.quarantine_part("statistics"))
-    context.log.info("%d figures over %d years, %d rows quarantined",
-                     output.statistics.height, len(years), output.quarantine.height)
+    context.log.info(
+        "%d figures over %d years, %d rows quarantined",
+        output.statistics.height,
+        len(years),
+        output.quarantine.height,
+    )
     by_table = output.statistics.group_by("table_kind").len().sort("table_kind")
-    return dg.MaterializeResult(metadata={
-        "statistics_rows": output.statistics.height,
-        "prose_figures": output.prose_figures.height,
-        "years": dg.MetadataValue.json(years),
-        "quarantined_rows": output.quarantine.height,
-        "by_table_kind": dg.MetadataValue.json(dict(by_table.iter_rows())),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "statistics_rows": output.statistics.height,
+            "prose_figures": output.prose_figures.height,
+            "years": dg.MetadataValue.json(years),
+            "quarantined_rows": output.quarantine.height,
+            "by_table_kind": dg.MetadataValue.json(dict(by_table.iter_rows())),
+        }
+    )

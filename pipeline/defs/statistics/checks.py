@@ -1,6 +1,5 @@
 """Contract of the statistics stage."""
 
-
 import dagster as dg
 import polars as pl
 
@@ -18,8 +17,7 @@ def read_statistics(storage: PipelineStorage) -> pl.DataFrame:
     if not any(root.glob("report_year=*/*.parquet")):
         return pl.DataFrame(schema=STATISTICS_SCHEMA)
     frame = pl.read_parquet(root / "**/*.parquet", hive_partitioning=True)
-    return frame.with_columns(pl.col("report_year").cast(pl.Int32)).select(
-        list(STATISTICS_SCHEMA))
+    return frame.with_columns(pl.col("report_year").cast(pl.Int32)).select(list(STATISTICS_SCHEMA))
 
 
 @dg.asset_check(asset=statistics, blocking=True)
@@ -33,4 +31,5 @@ def prose_figures_contract(storage: PipelineStorage) -> dg.AssetCheckResult:
     """Prose readings obey the same contract as the statistics."""
     return validate_contract(
         StatisticsFrame,
-        read_parquet(storage.layout.file("prose_figures.parquet"), STATISTICS_SCHEMA))
+        read_parquet(storage.layout.file("prose_figures.parquet"), STATISTICS_SCHEMA),
+    )

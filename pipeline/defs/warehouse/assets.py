@@ -1,6 +1,5 @@
 """Stage 4: the DuckDB warehouse, built from the Parquet outputs by the SQL in `sql/`."""
 
-
 import dagster as dg
 
 from pipeline.defs.resources import PipelineStorage
@@ -11,8 +10,7 @@ from pipeline.warehouse import build_warehouse
 
 
 @dg.asset(deps=[statistics], group_name="reports_pipeline", kinds={"duckdb"})
-def warehouse(context: dg.AssetExecutionContext, storage: PipelineStorage
-              ) -> dg.MaterializeResult:
+def warehouse(context: dg.AssetExecutionContext, storage: PipelineStorage) -> dg.MaterializeResult:
     """`warehouse.duckdb`: reports, sections, statistics, prose figures, quarantine, the metric
     catalogue and the marts of `sql/marts/`.
 
@@ -20,11 +18,14 @@ def warehouse(context: dg.AssetExecutionContext, storage: PipelineStorage
     reader never sees a half-built warehouse.
     """
     layout = storage.layout
-    write_parquet_atomic(combine_quarantine(layout, QUARANTINE_SCHEMA),
-                         layout.file("quarantine.parquet"))
+    write_parquet_atomic(
+        combine_quarantine(layout, QUARANTINE_SCHEMA), layout.file("quarantine.parquet")
+    )
     counts = build_warehouse(layout.parquet, layout.database)
     context.log.info("warehouse built at %s", layout.database)
-    return dg.MaterializeResult(metadata={
-        "path": str(layout.database),
-        "row_counts": dg.MetadataValue.json(counts),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": str(layout.database),
+            "row_counts": dg.MetadataValue.json(counts),
+        }
+    )
