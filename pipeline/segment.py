@@ -220,7 +220,7 @@ def find_agency(lines: list[Line], title: Line | None) -> tuple[str | None, str 
     """The agency that wrote the report and where the text names it, or (None, None).
 
     In order: a form field (填报单位:…), a signature line directly above the closing date,
-    a name line under the title, the words before the year in the title.
+    a name line under the title, the words before (or after) the year in the title.
     """
     rules = _rules()
     for line in lines:
@@ -235,9 +235,10 @@ def find_agency(lines: list[Line], title: Line | None) -> tuple[str | None, str 
         if following and plausible_agency(compact_label(following[0].text)):
             return compact_label(following[0].text), "title_line"
         match = rules.title.search(title.text)
-        prefix = compact_label(match["prefix"]) if match else ""
-        if prefix and plausible_agency(prefix):
-            return prefix, "title"
+        for part in ("prefix", "infix") if match else ():
+            name = compact_label(match[part] or "").removeprefix("关于")  # type: ignore[index]
+            if name and plausible_agency(name):
+                return name, "title"
     return None, None
 
 

@@ -1,0 +1,100 @@
+"""Segmentation and report metadata on hand-made variants of what other sites publish."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.segment import segment_document
+
+BODY = (
+    "一、总体情况\n{year}年,我局认真贯彻落实《条例》。\n"
+    "二、主动公开政府信息情况\n本年度主动公开信息10条。\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "agency"),
+    [
+        ("某某县财政局2020年政府信息公开工作年度报告", "某某县财政局"),
+        ("2020年某某县财政局政府信息公开工作年度报告", "某某县财政局"),
+        ("关于2020年度政府信息公开工作年度报告", None),
+        ("2020年政府信息公开工作年度报告", None),
+    ],
+)
+def test_agency_from_title_or_none(title, agency):
+    (report,) = segment_document("x.txt", title + "\n" + BODY.format(year=2020))
+    assert report.report.report_year == 2020
+    assert report.report.year_source == "title"
+    assert report.report.agency == agency
+
+
+def test_signature_above_closing_date_and_publication_year_is_not_report_year():
+    text = BODY.format(year=2018) + "某某市某某区司法局\n2019年2月15日\n"
+    (report,) = segment_document("x.txt", text)
+    assert report.report.report_year == 2018
+    assert report.report.agency == "某某市某某区司法局"
+    assert report.report.agency_source == "signature"
+    assert report.report.published_on == "2019-02-15"
+
+
+def test_spam_is_never_an_agency_and_flags_the_report():
+    text = BODY.format(year=2017) + "bet365亚洲版官网办公室\n2018年1月22日\n"
+    (report,) = segment_document("x.txt", text)
+    assert report.report.agency is None
+    assert report.report.spam_detected
+
+
+def test_no_year_means_none_not_a_guess():
+    text = "一、总体情况\n我局认真贯彻落实《条例》。\n二、其他\n无。\n"
+    (report,) = segment_document("x.txt", text)
+    assert report.report.report_year is None
+
+
+def test_year_of_a_basis_clause_is_skipped():
+    text = "一、概述\n在2009年基础上,2010年区政府全面开展政府信息公开工作。\n二、其他\n无。\n"
+    (report,) = segment_document("x.txt", text)
+    assert report.report.report_year == 2010
+
+
+def test_several_titled_reports_in_one_file_without_page_chrome():
+    text = "\n".join(
+        f"某某镇人民政府{year}年政府信息公开工作年度报告\n" + BODY.format(year=year)
+        for year in (2016, 2015)
+    )
+    reports = segment_document("x.txt", text)
+    assert [r.report.report_year for r in reports] == [2016, 2015]
+    assert [r.report.ordinal for r in reports] == [1, 2]
+    # line 6 is the blank line between them, part of neither
+    assert [(r.report.line_start, r.report.line_end) for r in reports] == [(1, 5), (7, 11)]
+
+
+def test_page_chrome_splits_reports_and_glued_first_sentence_is_kept():
+    text = (
+        "字号:\n大 中 小本报告统计期限自2021年1月1日起。\n"
+        "一、总体情况\n正文。\n正文。\n扫码使用手机浏览本页内容\n"
+    )
+    (report,) = segment_document("x.txt", text)
+    assert report.report.line_start == 2
+    assert report.report.line_end == 5
+    assert report.lines[0].text.startswith("本报告")
+    assert report.report.report_year == 2021
+
+
+def test_sections_exclude_table_rows_split_over_two_lines():
+    text = (
+        "2017年政府信息公开工作年度报告\n一、概述\n正文。\n二、统计表\n"
+        "统计指标 | 单位 | 统计数 |\n(三)其他情形数 | 件 | 0 |\n"
+        "七、向图书馆、档案馆等查阅场所报送信息数\n| 条 | 0 |\n"
+    )
+    (report,) = segment_document("x.txt", text)
+    assert [(s.number, s.title) for s in report.sections] == [("一", "概述"), ("二", "统计表")]
+
+
+def test_form_field_agency():
+    text = (
+        "2017年度政府信息公开工作情况统计表\n"
+        "填报单位(盖章):东阳市司法局\n统计指标 | 单位 | 统计数 |\n"
+    )
+    (report,) = segment_document("x.txt", "2017年,我局工作。\n" + text)
+    assert report.report.agency == "东阳市司法局"
+    assert report.report.region == "东阳市"
