@@ -90,7 +90,7 @@ _L1 = re.compile(r"^[一二三四五六七八九十]+[、.]")
 
 def _old_table_region(lines: Sequence[Line]) -> list[Line]:
     spec = layouts()["old_table"]
-    header = "".join(spec["header_cells"][:1])
+    header = spec["header_cells"][0]
     stops = [re.compile(p) for p in spec["stop"]]
     start = None
     for i, line in enumerate(lines):
