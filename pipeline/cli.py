@@ -1,8 +1,8 @@
 """Command line: `python -m pipeline run [--raw-dir DIR] [--warehouse-dir DIR]`.
 
 `run` materialises every asset of the Definitions in process. Exit status 0 when the pipeline
-ran (reports that break their own arithmetic do not make it fail); non-zero with a message
-when the pipeline itself could not run.
+ran (reports that break their own arithmetic do not make it fail); 1 or 2 with a message when
+the pipeline itself could not run; with `--strict`, 3 when any report breaks a rule.
 """
 
 from __future__ import annotations
@@ -20,12 +20,16 @@ import dagster as dg
 from pipeline.defs.resources import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR, PipelineStorage
 from pipeline.documents import decode_bytes
 from pipeline.extract import extract_document
+from pipeline.model import RECONCILIATION_SCHEMA
+from pipeline.reconcile import FAILED
+from pipeline.storage import read_parquet
 
 log = logging.getLogger("pipeline")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_RULES_FAILED = 3
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -56,6 +60,17 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: contract checks failed: {', '.join(failed_checks)}", file=sys.stderr)
         return EXIT_FAILED
     print(f"warehouse written to {storage.layout.database}")
+    if args.strict:
+        results = read_parquet(storage.layout.file("reconciliation.parquet"), RECONCILIATION_SCHEMA)
+        failures = results.filter(FAILED)
+        if failures.height:
+            print(
+                f"strict: {failures.height} reconciliation rule(s) fail in "
+                f"{failures['report_id'].n_unique()} report(s); see the `reconciliation` "
+                "table",
+                file=sys.stderr,
+            )
+            return EXIT_RULES_FAILED
     return EXIT_OK
 
 
@@ -89,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="materialise everything: raw files to DuckDB marts")
     run.add_argument("--raw-dir", default=DEFAULT_RAW_DIR)
     run.add_argument("--warehouse-dir", default=DEFAULT_WAREHOUSE_DIR)
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="also exit non-zero (3) when any report breaks a reconciliation rule",
+    )
     run.set_defaults(handler=_run)
     extract = commands.add_parser("extract", help="print the reports and figures of one file")
     extract.add_argument("file")

@@ -142,6 +142,22 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "raw": pl.String(),
 }
 
+RECONCILIATION_SCHEMA: dict[str, pl.DataType] = {
+    "report_id": pl.String(),
+    "report_year": pl.Int32(),
+    "rule": pl.String(),
+    "subject": pl.String(),
+    "dimension": pl.String(),
+    "status": pl.String(),
+    "lhs": pl.Float64(),
+    "rhs": pl.Float64(),
+    "delta": pl.Float64(),
+    "metrics": pl.List(pl.String()),
+    "source_lines": pl.List(pl.Int32()),
+    "other_report_id": pl.String(),
+    "detail": pl.String(),
+}
+
 DOCUMENTS_SCHEMA: dict[str, pl.DataType] = {
     "source_file": pl.String(),
     "size_bytes": pl.Int64(),

@@ -87,6 +87,7 @@ class _Rules:
     clause_break: re.Pattern[str]
     mask: re.Pattern[str]
     sentence_end: re.Pattern[str]
+    scope_subject: re.Pattern[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +237,7 @@ def rules() -> _Rules:
         clause_break=re.compile(str(data["clause_break"])),
         mask=re.compile(str(data["mask"])),
         sentence_end=re.compile(str(data["sentence_end"])),
+        scope_subject=re.compile(str(data["scope_subject"])),
     )
 
 
@@ -299,6 +301,13 @@ class _Reader:
         self.template = "new" if new_template else "old"
         self.masked = _mask(line.text, self.rules.mask)
 
+    def scope_note(self, position: int) -> str | None:
+        """`scope: 区政府` when the subject nearest before `position` is a government body."""
+        subjects = list(self.rules.scope_subject.finditer(self.masked, 0, position))
+        if subjects and subjects[-1]["body"]:
+            return f"scope: {subjects[-1]['body']}"
+        return None
+
     def metric(self, old: str, new: str) -> str:
         return new if self.template == "new" else old
 
@@ -324,6 +333,7 @@ class _Reader:
             source_line=self.line.number,
             table_kind="prose",
             part_of=part_of,
+            note=self.scope_note(offset + start),
         )
         return _Hit(self.line.number, offset + start, offset + end, figure)
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.model import STATISTICS_SCHEMA
+
 YEAR_PREFIX = "report_year="
 
 
@@ -97,6 +99,15 @@ def read_parquet(path: Path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     if not path.exists():
         return pl.DataFrame(schema=schema)
     return pl.read_parquet(path)
+
+
+def read_statistics(root: Path) -> pl.DataFrame:
+    """All year partitions as one frame, report_year taken from the directory names."""
+
+    if not any(root.glob(f"{YEAR_PREFIX}*/*.parquet")):
+        return pl.DataFrame(schema=STATISTICS_SCHEMA)
+    frame = pl.read_parquet(root / f"{YEAR_PREFIX}*" / "*.parquet", hive_partitioning=True)
+    return frame.with_columns(pl.col("report_year").cast(pl.Int32)).select(list(STATISTICS_SCHEMA))
 
 
 def combine_quarantine(layout: WarehouseLayout, schema: dict[str, pl.DataType]) -> pl.DataFrame:

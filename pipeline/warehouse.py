@@ -24,6 +24,7 @@ import polars as pl
 from pipeline.catalogue import metrics
 from pipeline.model import (
     QUARANTINE_SCHEMA,
+    RECONCILIATION_SCHEMA,
     REPORTS_SCHEMA,
     SECTIONS_SCHEMA,
     STATISTICS_SCHEMA,
@@ -121,6 +122,7 @@ SOURCE_TABLES = (
         "prose_figures.parquet",
     ),
     SourceTable("quarantine", QUARANTINE_SCHEMA, "quarantine.parquet"),
+    SourceTable("reconciliation", RECONCILIATION_SCHEMA, "reconciliation.parquet"),
 )
 
 
@@ -172,8 +174,10 @@ def input_files(parquet_dir: Path, pattern: str) -> list[str]:
     )
 
 
-def duckdb_type(dtype: pl.DataType) -> str:
+def duckdb_type(dtype: pl.DataType | pl.datatypes.DataTypeClass) -> str:
     """The DuckDB column type for a Polars dtype of the frame schemas."""
+    if isinstance(dtype, pl.List):
+        return f"{duckdb_type(dtype.inner)}[]"
     for polars_type, sql_type in _DUCKDB_TYPES:
         if dtype == polars_type:
             return sql_type

@@ -12,6 +12,7 @@ import polars as pl
 
 from pipeline.catalogue import metric_codes
 from pipeline.model import DIMENSIONS, QUALIFIERS, TABLE_KINDS, TEMPLATES, VALUE_KINDS
+from pipeline.reconcile import rules
 
 # Metrics whose value may be negative as printed: the signed change in item counts (本年增/减).
 SIGNED_METRIC_SUFFIX = ".change"
@@ -119,3 +120,32 @@ class QuarantineFrame(pa.DataFrameModel):
     message: str
     source_line: pl.Int32 = pa.Field(nullable=True)
     raw: str = pa.Field(nullable=True)
+
+
+class ReconciliationFrame(pa.DataFrameModel):
+    """One row per rule evaluation; ids come from schemas/rules.yaml."""
+
+    report_id: str
+    report_year: pl.Int32 = pa.Field(ge=2007, le=2100)
+    rule: str = pa.Field(isin=sorted(rules()))
+    subject: str = pa.Field(isin=sorted(metric_codes()))
+    dimension: str = pa.Field(isin=list(DIMENSIONS))
+    status: str = pa.Field(isin=["pass", "fail", "not_assessable"])
+    lhs: float = pa.Field(nullable=True)
+    rhs: float = pa.Field(nullable=True)
+    delta: float = pa.Field(nullable=True)
+    other_report_id: str = pa.Field(nullable=True)
+    detail: str = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def assessed_rows_have_both_sides(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A pass or a fail carries lhs, rhs and delta; not_assessable carries a reason."""
+        assessed = pl.col("status") != "not_assessable"
+        sides = (
+            pl.col("lhs").is_not_null()
+            & pl.col("rhs").is_not_null()
+            & pl.col("delta").is_not_null()
+        )
+        return data.lazyframe.select(
+            pl.when(assessed).then(sides).otherwise(pl.col("detail").is_not_null())
+        )

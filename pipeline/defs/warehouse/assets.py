@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipeline.defs.reconciliation.assets import reconciliation
 from pipeline.defs.resources import PipelineStorage
 from pipeline.defs.statistics.assets import statistics
 from pipeline.model import QUARANTINE_SCHEMA
@@ -9,10 +10,10 @@ from pipeline.storage import combine_quarantine, write_parquet_atomic
 from pipeline.warehouse import build_warehouse
 
 
-@dg.asset(deps=[statistics], group_name="reports_pipeline", kinds={"duckdb"})
+@dg.asset(deps=[statistics, reconciliation], group_name="reports_pipeline", kinds={"duckdb"})
 def warehouse(context: dg.AssetExecutionContext, storage: PipelineStorage) -> dg.MaterializeResult:
-    """`warehouse.duckdb`: reports, sections, statistics, prose figures, quarantine, the metric
-    catalogue and the marts of `sql/marts/`.
+    """`warehouse.duckdb`: reports, sections, statistics, prose figures, reconciliation,
+    quarantine, the metric catalogue and the marts of `sql/marts/`.
 
     Grain: see each table's comment. Built into a temporary file and renamed into place, so a
     reader never sees a half-built warehouse.

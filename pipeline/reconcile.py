@@ -1,0 +1,522 @@
+"""Reconciliation rules (勾稽关系): does a report's arithmetic hold, as printed?
+
+A failing rule is data about the report, never an error of the pipeline: each check gives a
+row with both sides, the difference and the figures involved, and no printed value is ever
+changed. The rules are listed, with ids and formulas, in `schemas/rules.yaml`; sum rules
+follow the `parent` codes of the metric catalogue.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+from itertools import pairwise
+from typing import Any
+
+import polars as pl
+
+from pipeline.catalogue import load_yaml, metrics
+from pipeline.model import DIMENSIONS, RECONCILIATION_SCHEMA
+
+APPLICANT_COLUMNS = DIMENSIONS[:-1]
+FAILED = pl.col("status") == "fail"
+RULE_BY_TABLE = {
+    "requests": "requests.r2_outcomes",
+    "review_litigation": "review_litigation.group_total",
+    "old_table": "old_table.parent_sum",
+}
+
+
+@cache
+def rules() -> dict[str, dict[str, Any]]:
+    """The rule catalogue by id."""
+    return {rule["id"]: rule for rule in load_yaml("rules.yaml")["rules"]}
+
+
+@cache
+def _tolerance() -> float:
+    return float(load_yaml("rules.yaml")["tolerance"])
+
+
+@cache
+def _children() -> dict[str, tuple[str, ...]]:
+    children: dict[str, list[str]] = defaultdict(list)
+    for metric in metrics().values():
+        if metric.parent:
+            children[metric.parent].append(metric.code)
+    return {parent: tuple(codes) for parent, codes in children.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One printed figure as the rules see it."""
+
+    metric: str
+    dimension: str
+    value: float | None
+    kind: str
+    qualifier: str
+    line: int
+    table_kind: str
+    part_of: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """One evaluation of one rule."""
+
+    report_id: str
+    report_year: int
+    rule: str
+    subject: str
+    dimension: str
+    status: str
+    lhs: float | None
+    rhs: float | None
+    delta: float | None
+    metrics: tuple[str, ...]
+    source_lines: tuple[int, ...]
+    other_report_id: str | None = None
+    detail: str | None = None
+
+
+@dataclass(slots=True)
+class ReportReadings:
+    """A report's table figures keyed by (metric, dimension), and its prose figures."""
+
+    report_id: str
+    report_year: int
+    table: dict[tuple[str, str], Reading] = field(default_factory=dict)
+    prose: list[Reading] = field(default_factory=list)
+
+    def expand(self, metric: str, dimension: str) -> list[Reading] | None:
+        """The printed figures that make up a metric: itself if printed, else its children's.
+
+        Group rows the template does not print (不予公开 over its eight reasons) count as the
+        sum of their sub-rows; None when neither the metric nor any descendant is printed.
+        """
+        printed = self.table.get((metric, dimension))
+        if printed is not None:
+            return [printed]
+        parts = [self.expand(child, dimension) for child in _children().get(metric, ())]
+        found = [reading for part in parts if part for reading in part]
+        return found or None
+
+
+def _result(
+    readings: ReportReadings,
+    rule: str,
+    subject: str,
+    dimension: str,
+    operands: Sequence[Reading],
+    status: str,
+    sides: tuple[float, float] | None = None,
+    detail: str | None = None,
+    other_report_id: str | None = None,
+) -> RuleResult:
+    return RuleResult(
+        report_id=readings.report_id,
+        report_year=readings.report_year,
+        rule=rule,
+        subject=subject,
+        dimension=dimension,
+        status=status,
+        lhs=sides[0] if sides else None,
+        rhs=sides[1] if sides else None,
+        delta=sides[0] - sides[1] if sides else None,
+        metrics=tuple(dict.fromkeys(r.metric for r in operands)),
+        source_lines=tuple(sorted({r.line for r in operands})),
+        other_report_id=other_report_id,
+        detail=detail,
+    )
+
+
+def _evaluate(
+    readings: ReportReadings,
+    rule: str,
+    subject: str,
+    dimension: str,
+    lhs: Sequence[Reading],
+    rhs: Sequence[Reading],
+    *,
+    rhs_signs: Sequence[int] | None = None,
+    other_report_id: str | None = None,
+) -> RuleResult:
+    """Compare two sides made of printed figures, as printed."""
+    operands = [*lhs, *rhs]
+    blocked = [r for r in operands if r.kind != "number"]
+    approximate = [r for r in operands if r.qualifier != "exact"]
+    if blocked or approximate:
+        why = "; ".join(
+            [f"{r.metric} printed as {r.kind}" for r in blocked]
+            + [f"{r.metric} is approximate" for r in approximate]
+        )
+        return _result(
+            readings,
+            rule,
+            subject,
+            dimension,
+            operands,
+            "not_assessable",
+            detail=why,
+            other_report_id=other_report_id,
+        )
+    signs = rhs_signs or [1] * len(rhs)
+    left = sum(r.value or 0.0 for r in lhs)
+    right = sum(sign * (r.value or 0.0) for sign, r in zip(signs, rhs, strict=True))
+    passed = abs(left - right) <= _tolerance()
+    return _result(
+        readings,
+        rule,
+        subject,
+        dimension,
+        operands,
+        "pass" if passed else "fail",
+        sides=(left, right),
+        detail=None if passed else split_number_hint(left, list(rhs), signs),
+        other_report_id=other_report_id,
+    )
+
+
+def split_number_hint(
+    target: float, summands: Sequence[Reading], signs: Sequence[int]
+) -> str | None:
+    """Say so when reading two adjacent summands as one number would make the sum hold.
+
+    A number split in two ("1 2" for 12) is the commonest reading error in these tables.
+    Summands are taken in printed order (line, then column as given).
+    """
+    if any(sign != 1 for sign in signs):
+        return None
+    total = sum(r.value or 0.0 for r in summands)
+    for first, second in pairwise(summands):
+        a, b = first.value, second.value
+        if a is None or b is None or a < 0 or b < 0 or a != int(a) or b != int(b):
+            continue
+        merged = float(f"{int(a)}{int(b)}")
+        if abs(total - a - b + merged - target) <= _tolerance():
+            return (
+                f"reading {first.metric}[{first.dimension}]={int(a)} and "
+                f"{second.metric}[{second.dimension}]={int(b)} as one number {int(merged)} "
+                "would make this hold: a number split in two?"
+            )
+    return None
+
+
+# --- rules within one report -------------------------------------------------------------------
+
+
+def check_balance(readings: ReportReadings) -> list[RuleResult]:
+    """R1: new + carried over = handled + carried forward, per applicant column and total."""
+    spec = rules()["requests.r1_balance"]
+    results = []
+    for dimension in DIMENSIONS:
+        lhs = [readings.table.get((m, dimension)) for m in spec["lhs"]]
+        rhs = [readings.table.get((m, dimension)) for m in spec["rhs"]]
+        present = [r for r in (*lhs, *rhs) if r is not None]
+        if not present:
+            continue
+        if len(present) < len(lhs) + len(rhs):
+            results.append(
+                _missing(
+                    readings,
+                    spec["id"],
+                    "apply.handled",
+                    dimension,
+                    present,
+                    "an operand row is missing",
+                )
+            )
+            continue
+        results.append(
+            _evaluate(
+                readings,
+                spec["id"],
+                "apply.handled",
+                dimension,
+                [r for r in lhs if r],
+                [r for r in rhs if r],
+            )
+        )
+    return results
+
+
+def check_parent_sums(readings: ReportReadings) -> list[RuleResult]:
+    """R2, table 4 and the old table: a printed parent equals the sum of its printed children."""
+    results = []
+    for (metric, dimension), parent in sorted(
+        readings.table.items(), key=lambda item: item[1].line
+    ):
+        rule = RULE_BY_TABLE.get(parent.table_kind)
+        children = _children().get(metric)
+        if rule is None or not children:
+            continue
+        parts = [readings.expand(child, dimension) for child in children]
+        summands = sorted((r for part in parts if part for r in part), key=lambda r: r.line)
+        if not summands:
+            continue
+        results.append(_evaluate(readings, rule, metric, dimension, [parent], summands))
+    return results
+
+
+def check_row_totals(readings: ReportReadings) -> list[RuleResult]:
+    """R3: in every table-3 row, 总计 = the six applicant columns."""
+    rule = "requests.r3_row_total"
+    results = []
+    for (metric, dimension), total in readings.table.items():
+        if dimension != "total" or total.table_kind != "requests":
+            continue
+        columns = [readings.table.get((metric, column)) for column in APPLICANT_COLUMNS]
+        present = [c for c in columns if c is not None]
+        if len(present) < len(columns):
+            results.append(
+                _missing(
+                    readings,
+                    rule,
+                    metric,
+                    "total",
+                    [total, *present],
+                    "an applicant column is missing",
+                )
+            )
+            continue
+        results.append(_evaluate(readings, rule, metric, "total", [total], present))
+    return results
+
+
+def check_prose_parts(readings: ReportReadings) -> list[RuleResult]:
+    """Prose: parts listed after a stated total sum to that total."""
+    rule = "prose.parts_sum"
+    groups: dict[tuple[int, str], list[Reading]] = defaultdict(list)
+    for reading in readings.prose:
+        if reading.part_of:
+            groups[(reading.line, reading.part_of)].append(reading)
+    results = []
+    for (line, total_metric), parts in groups.items():
+        totals = [
+            r
+            for r in readings.prose
+            if r.metric == total_metric and r.line <= line and not r.part_of
+        ]
+        if not totals:
+            continue
+        total = max(totals, key=lambda r: r.line)
+        results.append(_evaluate(readings, rule, total_metric, "total", [total], parts))
+    return results
+
+
+def check_prose_against_table(readings: ReportReadings) -> list[RuleResult]:
+    """Prose: a figure stated in prose equals the same figure in the report's tables."""
+    rule = "prose.equals_table"
+    results = []
+    for reading in readings.prose:
+        table = readings.expand(reading.metric, reading.dimension)
+        if not table or all(r.table_kind == "prose" for r in table):
+            continue
+        result = _evaluate(readings, rule, reading.metric, reading.dimension, [reading], table)
+        if result.status == "fail" and reading.note and reading.note.startswith("scope:"):
+            # The prose speaks of a narrower body (区政府) than the table may cover (全区).
+            result = replace(
+                result,
+                status="not_assessable",
+                detail=(
+                    f"the prose figure is about {reading.note.removeprefix('scope:').strip()}; "
+                    f"the table may cover more (prose {reading.value:g}, table {result.rhs:g})"
+                ),
+            )
+        results.append(result)
+    return results
+
+
+def _missing(
+    readings: ReportReadings,
+    rule: str,
+    subject: str,
+    dimension: str,
+    present: Sequence[Reading],
+    why: str,
+) -> RuleResult:
+    return _result(readings, rule, subject, dimension, present, "not_assessable", detail=why)
+
+
+REPORT_CHECKS = (
+    check_balance,
+    check_parent_sums,
+    check_row_totals,
+    check_prose_parts,
+    check_prose_against_table,
+)
+
+
+def check_report(readings: ReportReadings) -> list[RuleResult]:
+    """Every within-report rule."""
+    return [result for check in REPORT_CHECKS for result in check(readings)]
+
+
+# --- rules across the years of one agency ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReportIdentity:
+    """What ties reports of different years to one agency."""
+
+    report_id: str
+    report_year: int
+    series: str
+    region: str | None
+
+
+def series_key(agency: str | None, source_file: str) -> str:
+    """The agency when the text names it; else the source file (one website, one agency)."""
+    return f"agency:{agency}" if agency else f"file:{source_file}"
+
+
+def _same_place(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a.endswith(b) or b.endswith(a)
+
+
+def previous_reports(identities: Iterable[ReportIdentity]) -> dict[str, str]:
+    """For each report, the report of the year before in the same series, when unambiguous."""
+    by_series: dict[tuple[str, int], list[ReportIdentity]] = defaultdict(list)
+    listed = list(identities)
+    for identity in listed:
+        by_series[(identity.series, identity.report_year)].append(identity)
+    previous = {}
+    for identity in listed:
+        candidates = [
+            c
+            for c in by_series.get((identity.series, identity.report_year - 1), [])
+            if _same_place(c.region, identity.region)
+        ]
+        if len(candidates) == 1 and len(by_series[(identity.series, identity.report_year)]) == 1:
+            previous[identity.report_id] = candidates[0].report_id
+    return previous
+
+
+def check_carry_over(current: ReportReadings, earlier: ReportReadings) -> list[RuleResult]:
+    """上年结转 in year Y = 结转下年度继续办理 in year Y-1, per applicant column and total."""
+    spec = rules()["cross_year.carry_over"]
+    results = []
+    for dimension in DIMENSIONS:
+        now = current.table.get((spec["current"], dimension))
+        before = earlier.table.get((spec["previous"], dimension))
+        if now is None or before is None:
+            continue
+        results.append(
+            _evaluate(
+                current,
+                spec["id"],
+                spec["current"],
+                dimension,
+                [now],
+                [before],
+                other_report_id=earlier.report_id,
+            )
+        )
+    return results
+
+
+def check_stock(current: ReportReadings, earlier: ReportReadings) -> list[RuleResult]:
+    """In force in Y = in force in Y-1 + issued in Y - repealed in Y."""
+    spec = rules()["cross_year.stock"]
+    results = []
+    for subject in spec["subjects"]:
+        now = current.table.get((f"{subject}.in_force", "total"))
+        before = earlier.table.get((f"{subject}.in_force", "total"))
+        if now is None or before is None:
+            continue
+        issued = current.table.get((f"{subject}.issued", "total"))
+        repealed = current.table.get((f"{subject}.repealed", "total"))
+        if issued is None or repealed is None:
+            results.append(
+                _missing(
+                    current,
+                    spec["id"],
+                    f"{subject}.in_force",
+                    "total",
+                    [now, before],
+                    "issued or repealed is missing",
+                )
+            )
+            continue
+        results.append(
+            _evaluate(
+                current,
+                spec["id"],
+                f"{subject}.in_force",
+                "total",
+                [now],
+                [before, issued, repealed],
+                rhs_signs=[1, 1, -1],
+                other_report_id=earlier.report_id,
+            )
+        )
+    return results
+
+
+# --- frames in, frame out ----------------------------------------------------------------------
+
+
+def _readings(frame: pl.DataFrame) -> Iterable[tuple[str, Reading]]:
+    columns = [
+        "metric",
+        "dimension",
+        "value",
+        "value_kind",
+        "qualifier",
+        "source_line",
+        "table_kind",
+        "part_of",
+        "note",
+    ]
+    for report_id, *fields in frame.select("report_id", *columns).iter_rows():
+        yield report_id, Reading(*fields)
+
+
+def collect_readings(
+    statistics: pl.DataFrame, prose_figures: pl.DataFrame, reports: pl.DataFrame
+) -> dict[str, ReportReadings]:
+    """Each report's table figures (first printing of a figure wins) and prose figures."""
+    by_report = {
+        report_id: ReportReadings(report_id, int(year))
+        for report_id, year in reports.select("report_id", "report_year").iter_rows()
+    }
+    for report_id, reading in _readings(statistics.filter(pl.col("table_kind") != "prose")):
+        if report_id in by_report:
+            by_report[report_id].table.setdefault((reading.metric, reading.dimension), reading)
+    for report_id, reading in _readings(prose_figures):
+        if report_id in by_report:
+            by_report[report_id].prose.append(reading)
+    return by_report
+
+
+def reconcile(
+    statistics: pl.DataFrame, prose_figures: pl.DataFrame, reports: pl.DataFrame
+) -> pl.DataFrame:
+    """Every rule on every report (and every pair of consecutive years of one agency)."""
+    by_report = collect_readings(statistics, prose_figures, reports)
+    results: list[RuleResult] = []
+    for readings in by_report.values():
+        results.extend(check_report(readings))
+    identities = [
+        ReportIdentity(report_id, int(year), series_key(agency, source_file), region)
+        for report_id, year, agency, source_file, region in reports.select(
+            "report_id", "report_year", "agency", "source_file", "region"
+        ).iter_rows()
+    ]
+    for report_id, earlier_id in previous_reports(identities).items():
+        current, earlier = by_report[report_id], by_report[earlier_id]
+        results.extend(check_carry_over(current, earlier))
+        results.extend(check_stock(current, earlier))
+    records = [
+        {
+            **{name: getattr(result, name) for name in RECONCILIATION_SCHEMA},
+            "metrics": list(result.metrics),
+            "source_lines": list(result.source_lines),
+        }
+        for result in results
+    ]
+    return pl.DataFrame(records, schema=RECONCILIATION_SCHEMA)

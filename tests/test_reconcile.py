@@ -1,0 +1,199 @@
+"""Reconciliation rules: exactly the known breaks of the seeds fail, and corrupting one printed
+cell of a correct report makes exactly the rules that read it fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipeline.reconcile import ReportIdentity, previous_reports, reconcile
+from pipeline.stages import extract_statistics, inventory_documents, segment_documents
+
+F000, F001, F002, F003, F004 = (
+    "000_1c21803a08480ac6.txt",
+    "001_9ee0dcb102ca4a64.txt",
+    "002_711b86d480afee15.txt",
+    "003_482dbf59b3589eb0.txt",
+    "004_21970fde474fde16.txt",
+)
+
+
+def run_rules(raw_dir: Path) -> pl.DataFrame:
+    reports = segment_documents(inventory_documents(raw_dir).documents)
+    statistics = extract_statistics(reports.lines, reports.reports)
+    return reconcile(statistics.statistics, statistics.prose_figures, reports.reports)
+
+
+def failures(results: pl.DataFrame) -> set[tuple]:
+    failing = results.filter(pl.col("status") == "fail")
+    return set(failing.select("report_id", "rule", "subject", "dimension").iter_rows())
+
+
+@pytest.fixture(scope="module")
+def seed_results(raw_dir: Path) -> pl.DataFrame:
+    return run_rules(raw_dir)
+
+
+def test_exactly_the_known_breaks_of_the_seeds_fail(seed_results):
+    rows = {
+        (r["report_id"], r["rule"], r["subject"], r["dimension"]): (r["lhs"], r["rhs"], r["delta"])
+        for r in seed_results.filter(pl.col("status") == "fail").iter_rows(named=True)
+    }
+    assert rows == {
+        # 000: prose 合计主动公开信息7条, table (一)主动公开政府信息数 5
+        (f"{F000}#1", "prose.equals_table", "proactive.total", "total"): (7.0, 5.0, 2.0),
+        # 001: (二)通过不同渠道和方式公开政府信息的情况 33, its channels 33 + 42
+        (f"{F001}#1", "old_table.parent_sum", "proactive.by_channel", "total"): (
+            33.0,
+            75.0,
+            -42.0,
+        ),
+        # 002 2018: 办结 283, its five kinds sum to 394
+        (f"{F002}#5", "prose.parts_sum", "apply.completed", "total"): (283.0, 394.0, -111.0),
+        # 002 2021 line 144: (六)1 prints 自然人 3 but 总计 1; leaves sum to 342, 总计 says 344
+        (f"{F002}#2", "requests.r3_row_total", "outcome.other.overdue_correction", "total"): (
+            1.0,
+            3.0,
+            -2.0,
+        ),
+        (f"{F002}#2", "requests.r2_outcomes", "apply.handled", "total"): (344.0, 342.0, 2.0),
+        # 002 2020: R1 fails for 自然人 and 商业企业 (holds for 总计)
+        (f"{F002}#3", "requests.r1_balance", "apply.handled", "natural_person"): (
+            296.0,
+            294.0,
+            2.0,
+        ),
+        (f"{F002}#3", "requests.r1_balance", "apply.handled", "commercial"): (0.0, 2.0, -2.0),
+        # 002 2021 → 2022: normative documents in force 3, then +1 −1, printed 2
+        (f"{F002}#1", "cross_year.stock", "art20.normative_docs.in_force", "total"): (
+            2.0,
+            3.0,
+            -1.0,
+        ),
+    }
+
+
+def test_every_other_table_rule_of_tianqiao_2019_to_2022_passes(seed_results):
+    table_rules = [
+        "requests.r1_balance",
+        "requests.r2_outcomes",
+        "requests.r3_row_total",
+        "review_litigation.group_total",
+    ]
+    rows = seed_results.filter(
+        pl.col("report_id").is_in([f"{F002}#{i}" for i in (1, 2, 3, 4)])
+        & pl.col("rule").is_in(table_rules)
+    )
+    counts = dict(rows.group_by("status").len().iter_rows())
+    assert counts == {"pass": counts["pass"], "fail": 4}
+    # R1, R2 and R3 for all 7 columns of 4 reports, and the 3 groups of table 4 in each
+    assert counts["pass"] >= 4 * 3 + 3 * 7
+
+
+def test_carry_over_passes_from_2019_to_2022(seed_results):
+    carry = seed_results.filter(pl.col("rule") == "cross_year.carry_over")
+    pairs = set(carry.select("report_id", "other_report_id").unique().iter_rows())
+    assert pairs == {
+        (f"{F002}#3", f"{F002}#4"),
+        (f"{F002}#2", f"{F002}#3"),
+        (f"{F002}#1", f"{F002}#2"),
+    }
+    assert set(carry["status"]) == {"pass"}
+    totals = carry.filter(pl.col("dimension") == "total").sort("report_id", descending=True)
+    assert totals["lhs"].to_list() == [10.0, 8.0, 22.0]
+
+
+def test_no_rule_fails_on_003_or_004(seed_results):
+    rows = seed_results.filter(pl.col("report_id").is_in([f"{F003}#1", f"{F004}#1"]))
+    assert rows.height > 0
+    assert "fail" not in set(rows["status"])
+
+
+def test_narrower_prose_scope_is_not_a_break(seed_results):
+    # 002 2020 line 220: 区政府共收到…申请162件, the table's 全区 total is 287
+    row = seed_results.filter(
+        (pl.col("report_id") == f"{F002}#3")
+        & (pl.col("rule") == "prose.equals_table")
+        & (pl.col("subject") == "apply.new")
+    )
+    assert row["status"].to_list() == ["not_assessable"]
+    assert "区政府" in row["detail"][0]
+
+
+def corrupted(tmp_path: Path, raw_dir: Path, name: str, line: int, old: str, new: str) -> Path:
+    """A raw dir holding one seed with one printed cell changed on one line."""
+    lines = (raw_dir / name).read_text(encoding="utf-8").split("\n")
+    assert old in lines[line - 1], lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    target = tmp_path / "raw"
+    target.mkdir()
+    (target / name).write_text("\n".join(lines), encoding="utf-8")
+    return target
+
+
+def test_one_changed_table3_cell_breaks_its_row_and_its_column(tmp_path, raw_dir):
+    before = failures(run_rules(raw_dir))
+    raw = corrupted(tmp_path, raw_dir, F002, 31, "申请数量 | 323 |", "申请数量 | 324 |")
+    after = failures(run_rules(raw))
+    assert after - before == {
+        (f"{F002}#1", "requests.r3_row_total", "apply.new", "total"),
+        (f"{F002}#1", "requests.r1_balance", "apply.handled", "natural_person"),
+    }
+
+
+def test_one_changed_table4_cell_breaks_its_group_only(tmp_path, raw_dir):
+    raw = corrupted(
+        tmp_path, raw_dir, F004, 57, "0 | 0 | 0 | 0 | 0 | 0 |", "0 | 5 | 0 | 0 | 0 | 0 |"
+    )
+    assert failures(run_rules(raw)) == {
+        # the second value of the line is 行政复议·结果纠正
+        (f"{F004}#1", "review_litigation.group_total", "review.total", "total"),
+    }
+
+
+def test_one_changed_old_table_cell_breaks_its_parent_only(tmp_path, raw_dir):
+    raw = corrupted(tmp_path, raw_dir, F003, 74, "兼职人员数 | 人 | 2 |", "兼职人员数 | 人 | 3 |")
+    assert failures(run_rules(raw)) == {
+        (f"{F003}#1", "old_table.parent_sum", "staff.total", "total"),
+    }
+
+
+def test_one_changed_prose_figure_breaks_prose_against_table(tmp_path, raw_dir):
+    raw = corrupted(tmp_path, raw_dir, F003, 6, "主动公开信息共288条", "主动公开信息共289条")
+    assert failures(run_rules(raw)) == {
+        (f"{F003}#1", "prose.equals_table", "proactive.total", "total"),
+    }
+
+
+def test_number_split_in_two_is_named_in_the_detail(tmp_path, raw_dir):
+    raw = corrupted(tmp_path, raw_dir, F002, 43, "政府信息 | 197 | 0 |", "政府信息 | 19 | 7 |")
+    results = run_rules(raw)
+    row = results.filter(
+        (pl.col("rule") == "requests.r3_row_total")
+        & (pl.col("subject") == "outcome.unable.no_info")
+        & (pl.col("report_id") == f"{F002}#1")
+    )
+    assert row["status"].to_list() == ["fail"]
+    assert "one number 197" in row["detail"][0]
+    assert "split in two" in row["detail"][0]
+
+
+def test_empty_operand_is_not_assessable_never_zero(tmp_path, raw_dir):
+    raw = corrupted(tmp_path, raw_dir, F003, 74, "兼职人员数 | 人 | 2 |", "兼职人员数 | 人 | |")
+    row = run_rules(raw).filter(pl.col("subject") == "staff.total")
+    assert row["status"].to_list() == ["not_assessable"]
+    assert row["lhs"].to_list() == [None]
+    assert "staff.part_time printed as empty" in row["detail"][0]
+
+
+def test_previous_report_needs_the_same_series_and_place():
+    identities = [
+        ReportIdentity("a#1", 2022, "file:a", "济南市天桥区"),
+        ReportIdentity("a#2", 2021, "file:a", "天桥区"),
+        ReportIdentity("b#1", 2021, "file:b", "天桥区"),
+        ReportIdentity("c#1", 2022, "file:c", "甲县"),
+        ReportIdentity("c#2", 2021, "file:c", "乙县"),
+    ]
+    assert previous_reports(identities) == {"a#1": "a#2"}
