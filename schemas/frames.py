@@ -149,3 +149,17 @@ class ReconciliationFrame(pa.DataFrameModel):
         return data.lazyframe.select(
             pl.when(assessed).then(sides).otherwise(pl.col("detail").is_not_null())
         )
+
+
+class ReportArithmeticFrame(pa.DataFrameModel):
+    """The reports' own arithmetic holds: no rule evaluation fails.
+
+    Validated with WARN severity: a failure here is data about a report, never a reason to
+    stop the run.
+    """
+
+    report_id: str
+    rule: str
+    subject: str
+    dimension: str
+    status: str = pa.Field(notin=["fail"])

@@ -10,7 +10,7 @@ from pipeline.defs.resources import PipelineStorage
 from pipeline.model import RECONCILIATION_SCHEMA
 from pipeline.reconcile import FAILED
 from pipeline.storage import read_parquet
-from schemas.frames import ReconciliationFrame
+from schemas.frames import ReconciliationFrame, ReportArithmeticFrame
 
 MAX_FAILURES_SHOWN = 50
 
@@ -29,6 +29,7 @@ def reconciliation_contract(storage: PipelineStorage) -> dg.AssetCheckResult:
 def reports_arithmetic(storage: PipelineStorage) -> dg.AssetCheckResult:
     """WARN when any report breaks one of its own reconciliation rules; lists the failures."""
     results = _results(storage)
+    verdict = validate_contract(ReportArithmeticFrame, results, dg.AssetCheckSeverity.WARN)
     failures = results.filter(FAILED)
     shown = (
         failures.head(MAX_FAILURES_SHOWN)
@@ -36,7 +37,7 @@ def reports_arithmetic(storage: PipelineStorage) -> dg.AssetCheckResult:
         .to_dicts()
     )
     return dg.AssetCheckResult(
-        passed=failures.height == 0,
+        passed=verdict.passed,
         severity=dg.AssetCheckSeverity.WARN,
         description=f"{failures.height} rule evaluation(s) fail in "
         f"{failures['report_id'].n_unique()} report(s)",
