@@ -6,8 +6,8 @@ frame so the Pandera contracts in `schemas/frames.py` can check them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import polars as pl
@@ -178,13 +178,3 @@ def to_frame(
             record.update(extra)
         records.append({name: record.get(name) for name in schema})
     return pl.DataFrame(records, schema=schema)
-
-
-def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """A frame with no rows and the given schema."""
-    return pl.DataFrame(schema=schema)
-
-
-def field_names(cls: type) -> Sequence[str]:
-    """Names of a dataclass's fields, in order."""
-    return [f.name for f in fields(cls)]

@@ -160,11 +160,6 @@ def parse_value(raw: str) -> Value:
     return Value(number, "number", qualifier, unit, raw, note)
 
 
-def is_value_cell(text: str) -> bool:
-    """A cell that holds a value (a number, a dash, or nothing) rather than a label."""
-    return parse_value(text).kind in {"number", "empty", "na"}
-
-
 _CN_DIGITS = {
     "零": 0,
     "一": 1,
