@@ -9,9 +9,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
-# Characters that carry no meaning in scraped text but break matching.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+from pipeline.catalogue import layouts
+
+# Characters that carry no meaning in scraped text but break matching: zero-width spaces and
+# joiners, byte-order marks left inside text, soft hyphens, direction marks and embeddings.
+_INVISIBLE: dict[int, str | None] = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\u061c"), None
+)
+_INVISIBLE.update(dict.fromkeys(range(0x202A, 0x202F), None))  # embeddings and overrides
+_INVISIBLE.update(dict.fromkeys(range(0x2061, 0x2065), None))  # invisible operators
+_INVISIBLE.update(dict.fromkeys(range(0x2066, 0x206A), None))  # isolates
+# NFKC leaves the minus sign alone; sites print it for a signed change (本年增/减 −32).
+_INVISIBLE[0x2212] = "-"
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
 # A space between two Han characters is a wrapped word ("社 会稳定"), never a separator.
@@ -24,7 +35,7 @@ FONT_SWITCHER_PREFIX = re.compile(r"^\s*大\s*中\s*小\s*")
 
 def normalise_line(raw: str) -> str:
     """NFKC-normalise one line: full-width punctuation to ASCII, odd spaces to one space."""
-    text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFKC", raw.translate(_INVISIBLE))
     text = text.replace("\r", "")
     text = _SPACES.sub(" ", text)
     return text.strip()
@@ -107,11 +118,18 @@ def row_cells(text: str) -> list[str]:
 # --- printed values ------------------------------------------------------------------------
 
 NA_TOKENS = frozenset({"/", "\\", "—", "——", "———", "-", "--", "---", "－", "一", "×", "x", "X"})
+# Thousands separators only in groups of exactly three after a first group that does not start
+# with 0: "1,234" and "12,345,678" are numbers; "1,2", "3,4,5", "0,123" and "1,2345" are not
+# (a list or a decimal comma), so they stay text rather than become a wrong figure.
 _NUMBER = re.compile(
-    r"^(?P<sign>[+-])?\s*(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?\s*"
+    r"^(?P<sign>[+-])?\s*(?P<int>[1-9]\d{0,2}(?:,\d{3})+(?![\d,])|\d+)(?P<frac>\.\d+)?\s*"
     r"(?P<approx>余|多|以上|左右)?\s*(?P<tail>.*)$"
 )
-_TAIL_UNIT = re.compile(r"^[(]?(?P<unit>[\u4e00-\u9fff]{1,4})[)]?$")
+# What may follow a number: a unit, bare or in brackets, and/or a note in brackets.
+_TAIL = re.compile(
+    r"^(?:[(](?P<bracketed>[\u4e00-\u9fff]{1,4})[)]|(?P<bare>[\u4e00-\u9fff]{1,4}))?"
+    r"\s*(?:[(](?P<note>.+)[)])?$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,23 +159,43 @@ def parse_value(raw: str) -> Value:
     match = _NUMBER.match(text)
     if match is None:
         return Value(None, "text", "exact", None, raw)
-    tail = match["tail"].strip()
-    unit: str | None = None
-    note: str | None = None
-    if tail:
-        unit_match = _TAIL_UNIT.match(tail)
-        if unit_match and has_han(unit_match["unit"]):
-            unit = unit_match["unit"]
-        elif tail.startswith("(") and tail.endswith(")"):
-            note = tail[1:-1]
-        else:
-            # "1 2" or "12 3": more than one number in one cell is not a value we can trust.
-            return Value(None, "text", "exact", None, raw)
+    unit, note, readable = _read_tail(match["tail"].strip())
+    if not readable:
+        # "1 2" or "12 3": more than one number in one cell is not a value we can trust.
+        return Value(None, "text", "exact", None, raw)
     number = float(match["int"].replace(",", "") + (match["frac"] or ""))
     if match["sign"] == "-":
         number = -number
     qualifier = "approx" if match["approx"] else "exact"
     return Value(number, "number", qualifier, unit, raw, note)
+
+
+@cache
+def _units() -> frozenset[str]:
+    return frozenset(layouts()["units"])
+
+
+def _read_tail(tail: str) -> tuple[str | None, str | None, bool]:
+    """(unit, note, readable) of what follows a number in a cell.
+
+    "万元" and "(次)" are units; "(其中修订16件)" is a note; "件(其中修订16件)" is both. A
+    bracketed word that is no unit ("(含修订)") is a note, and a note after a bare word
+    needs that word to be a unit ("12345热线(件)" is a label, not the number 12345).
+    """
+    if not tail:
+        return None, None, True
+    match = _TAIL.match(tail)
+    if match is None:
+        return None, None, False
+    unit = match["bracketed"] or match["bare"]
+    note = match["note"]
+    if match["bracketed"] and unit not in _units():
+        if note is not None:
+            return None, None, False
+        return None, unit, True
+    if match["bare"] and note is not None and unit not in _units():
+        return None, None, False
+    return unit, note, True
 
 
 _CN_DIGITS = {
