@@ -1,8 +1,10 @@
-"""Command line: `python -m pipeline run [--raw-dir DIR] [--warehouse-dir DIR]`.
+"""Command line: `python -m pipeline run | backfill | extract`.
 
-`run` materialises every asset of the Definitions in process. Exit status 0 when the pipeline
-ran (reports that break their own arithmetic do not make it fail); 1 or 2 with a message when
-the pipeline itself could not run; with `--strict`, 3 when any report breaks a rule.
+`run` materialises every asset over every year, in process and incrementally (files whose
+sha256 and parser version are unchanged are not parsed again). `backfill --years 2010-2015`
+re-extracts exactly those years and rebuilds the marts. Exit status 0 when the pipeline ran
+(reports that break their own arithmetic do not make it fail); 1 or 2 with a message when the
+pipeline itself could not run; with `--strict`, 3 when any report breaks a rule.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipeline.defs.partitions import FORCE_TAG, MODE_TAG, range_tags
 from pipeline.defs.resources import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR, PipelineStorage
-from pipeline.documents import decode_bytes
+from pipeline.documents import decode_document
 from pipeline.extract import extract_document
-from pipeline.model import RECONCILIATION_SCHEMA
+from pipeline.model import RUNS_SCHEMA
 from pipeline.reconcile import FAILED
-from pipeline.storage import read_parquet
+from pipeline.storage import read_parquet, read_table
+from pipeline.years import all_years, contiguous_ranges, parse_years
 
 log = logging.getLogger("pipeline")
 
@@ -32,46 +36,109 @@ EXIT_USAGE = 2
 EXIT_RULES_FAILED = 3
 
 
-def _run(args: argparse.Namespace) -> int:
-    from pipeline.definitions import pipeline_definitions
-
+def _storage(args: argparse.Namespace) -> PipelineStorage | None:
     raw_dir = Path(args.raw_dir)
     if not raw_dir.is_dir():
         print(f"error: raw directory not found: {raw_dir}", file=sys.stderr)
-        return EXIT_USAGE
+        return None
     warehouse_dir = Path(args.warehouse_dir)
     warehouse_dir.mkdir(parents=True, exist_ok=True)
-    storage = PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir))
-    job = pipeline_definitions(storage).resolve_implicit_global_asset_job_def()
+    return PipelineStorage(
+        raw_dir=str(raw_dir),
+        warehouse_dir=str(warehouse_dir),
+        sql_dir=args.sql_dir or "",
+        workers=args.workers,
+    )
+
+
+def execute(storage: PipelineStorage, first: int, last: int, tags: dict[str, str]) -> int:
+    """One in-process run of the whole job over the years first..last; an exit status."""
+    from pipeline.definitions import pipeline_definitions
+
+    job = pipeline_definitions(storage).resolve_job_def("pipeline_job")
     with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, tags={**range_tags(first, last), **tags}, raise_on_error=False
+        )
     failed_checks = [
         evaluation.check_name
         for evaluation in result.get_asset_check_evaluations()
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     ]
+    if failed_checks:
+        print(f"error: contract checks failed: {', '.join(failed_checks)}", file=sys.stderr)
+        return EXIT_FAILED
     if not result.success:
         print("error: the pipeline failed:", file=sys.stderr)
         for event in result.all_events:
             if event.is_failure and event.message:
                 print(f"  {event.message}", file=sys.stderr)
         return EXIT_FAILED
-    if failed_checks:
-        print(f"error: contract checks failed: {', '.join(failed_checks)}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"warehouse written to {storage.layout.database}")
-    if args.strict:
-        results = read_parquet(storage.layout.file("reconciliation.parquet"), RECONCILIATION_SCHEMA)
-        failures = results.filter(FAILED)
-        if failures.height:
-            print(
-                f"strict: {failures.height} reconciliation rule(s) fail in "
-                f"{failures['report_id'].n_unique()} report(s); see the `reconciliation` "
-                "table",
-                file=sys.stderr,
-            )
-            return EXIT_RULES_FAILED
     return EXIT_OK
+
+
+def _say_what_ran(storage: PipelineStorage) -> None:
+    runs = read_parquet(storage.layout.runs, RUNS_SCHEMA)
+    if not runs.height:
+        return
+    run = runs.row(-1, named=True)
+    if run["files_parsed"] == 0 and not run["warehouse_rebuilt"]:
+        print(
+            f"nothing new: {run['files_seen']} files unchanged, nothing parsed; "
+            f"warehouse unchanged at {storage.layout.database}"
+        )
+        return
+    print(
+        f"{run['files_seen']} files: {run['files_parsed']} parsed, {run['files_skipped']} "
+        f"unchanged; years written {run['years_written'] or 'none'}; "
+        f"{run['reports']} reports, {run['statistics_rows']} figures, "
+        f"{run['quarantined']} quarantined, {run['rule_failures']} rule failures"
+    )
+    print(
+        f"warehouse {'rebuilt' if run['warehouse_rebuilt'] else 'unchanged'} at "
+        f"{storage.layout.database}"
+    )
+
+
+def _strict(storage: PipelineStorage) -> int:
+    failures = read_table(storage.layout, "reconciliation").filter(FAILED)
+    if failures.height:
+        print(
+            f"strict: {failures.height} reconciliation rule(s) fail in "
+            f"{failures['report_id'].n_unique()} report(s); see the `reconciliation` table",
+            file=sys.stderr,
+        )
+        return EXIT_RULES_FAILED
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    storage = _storage(args)
+    if storage is None:
+        return EXIT_USAGE
+    years = all_years()
+    status = execute(storage, years[0], years[-1], {MODE_TAG: "run"})
+    if status != EXIT_OK:
+        return status
+    _say_what_ran(storage)
+    return _strict(storage) if args.strict else EXIT_OK
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    try:
+        years = parse_years(args.years)
+    except ValueError as error:
+        print(f"error: --years: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    storage = _storage(args)
+    if storage is None:
+        return EXIT_USAGE
+    for first, last in contiguous_ranges(years):
+        status = execute(storage, first, last, {MODE_TAG: "backfill", FORCE_TAG: "true"})
+        if status != EXIT_OK:
+            return status
+    _say_what_ran(storage)
+    return _strict(storage) if args.strict else EXIT_OK
 
 
 def _extract(args: argparse.Namespace) -> int:
@@ -79,11 +146,11 @@ def _extract(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"error: no such file: {path}", file=sys.stderr)
         return EXIT_USAGE
-    text, _encoding, problem = decode_bytes(path.read_bytes())
+    text, _encoding, problem = decode_document(path.name, path.read_bytes())
     if text is None:
         print(f"error: {path}: {problem.message if problem else 'unreadable'}", file=sys.stderr)
         return EXIT_FAILED
-    found = extract_document(path.name, text.replace("\r\n", "\n"))
+    found = extract_document(path.name, text)
     payload = [
         {
             "report": asdict(segmented.report),
@@ -101,15 +168,27 @@ def _extract(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="materialise everything: raw files to DuckDB marts")
-    run.add_argument("--raw-dir", default=DEFAULT_RAW_DIR)
-    run.add_argument("--warehouse-dir", default=DEFAULT_WAREHOUSE_DIR)
-    run.add_argument(
-        "--strict",
-        action="store_true",
-        help="also exit non-zero (3) when any report breaks a reconciliation rule",
+    run = commands.add_parser(
+        "run", help="materialise everything, incrementally: raw files to DuckDB marts"
     )
+    backfill = commands.add_parser(
+        "backfill", help="re-extract the given years (e.g. 2010-2015, 2019) and rebuild the marts"
+    )
+    backfill.add_argument("--years", required=True, help="a year, a range a-b, or a list a,b-c")
+    for command in (run, backfill):
+        command.add_argument("--raw-dir", default=DEFAULT_RAW_DIR)
+        command.add_argument("--warehouse-dir", default=DEFAULT_WAREHOUSE_DIR)
+        command.add_argument("--sql-dir", default="", help="SQL models (default: sql/)")
+        command.add_argument(
+            "--workers", type=int, default=0, help="parser processes (default: one per CPU)"
+        )
+        command.add_argument(
+            "--strict",
+            action="store_true",
+            help="also exit non-zero (3) when any report breaks a reconciliation rule",
+        )
     run.set_defaults(handler=_run)
+    backfill.set_defaults(handler=_backfill)
     extract = commands.add_parser("extract", help="print the reports and figures of one file")
     extract.add_argument("file")
     extract.set_defaults(handler=_extract)

@@ -6,9 +6,7 @@ gets a quarantine row with the reason and the run goes on.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.model import Rejected
@@ -17,17 +15,6 @@ from pipeline.model import Rejected
 # GBK and GB2312, the commonest encodings on county government sites.
 _FALLBACK_ENCODINGS = ("utf-8", "gb18030")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """One raw file: where it is (relative to the raw dir), its size, hash and text."""
-
-    source_file: str
-    size_bytes: int
-    sha256: str
-    encoding: str | None
-    text: str | None
 
 
 def iter_raw_files(raw_dir: Path) -> Iterator[Path]:
@@ -66,17 +53,12 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None, Rejected | None]:
     )
 
 
-def read_document(raw_dir: Path, path: Path) -> tuple[Document, Rejected | None]:
-    """Read one raw file; the rejection says why it has no text, if it has none."""
-    data = path.read_bytes()
+def decode_document(
+    source_file: str, data: bytes
+) -> tuple[str | None, str | None, Rejected | None]:
+    """The text of one raw file with line ends unified: (text, encoding, None) or
+    (None, None, why not). `source_file` names the file in messages."""
     text, encoding, rejected = decode_bytes(data)
-    if text is not None:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    document = Document(
-        source_file=path.relative_to(raw_dir).as_posix(),
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        encoding=encoding,
-        text=text,
-    )
-    return document, rejected
+    if text is None:
+        return None, None, rejected
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding, None

@@ -161,9 +161,31 @@ RECONCILIATION_SCHEMA: dict[str, pl.DataType] = {
 DOCUMENTS_SCHEMA: dict[str, pl.DataType] = {
     "source_file": pl.String(),
     "size_bytes": pl.Int64(),
+    "mtime_ns": pl.Int64(),
     "sha256": pl.String(),
     "encoding": pl.String(),
-    "text": pl.String(),
+    "parser_version": pl.String(),
+    "report_years": pl.List(pl.Int32()),
+    "reports": pl.Int32(),
+}
+
+RUNS_SCHEMA: dict[str, pl.DataType] = {
+    "run_id": pl.String(),
+    "mode": pl.String(),
+    "started_at": pl.Datetime("us", "UTC"),
+    "finished_at": pl.Datetime("us", "UTC"),
+    "years_requested": pl.List(pl.Int32()),
+    "years_written": pl.List(pl.Int32()),
+    "files_seen": pl.Int64(),
+    "files_scanned": pl.Int64(),
+    "files_parsed": pl.Int64(),
+    "files_skipped": pl.Int64(),
+    "reports": pl.Int64(),
+    "statistics_rows": pl.Int64(),
+    "quarantined": pl.Int64(),
+    "rule_failures": pl.Int64(),
+    "warehouse_rebuilt": pl.Boolean(),
+    "parser_version": pl.String(),
 }
 
 

@@ -1,21 +1,38 @@
-"""The stage functions: frames in, frames out. Dagster assets call these and nothing else.
+"""The stages: raw directory → inventory → year partitions → reconciliation, incrementally.
 
-documents → reports (+ sections, report lines) → statistics (+ prose figures). Each stage also
-returns the quarantine rows of what it could not read, so every file and every table row read
-ends up in exactly one place.
+Dagster assets call these functions and nothing else; the parsing itself is the pure functions
+of `pipeline.parse`. Each stage compares what it is about to read with what its outputs were
+built from (sha256 of raw files, hashes of the year partitions, code versions) and does only
+the work that changed:
+
+- the inventory reads a file again only when its size or mtime changed, and segments it again
+  only when its sha256 or the parser version changed;
+- a year partition is rebuilt from the previous one: rows of unchanged files are kept, only
+  changed files are parsed, and rows of removed files are dropped; with `force` (a backfill),
+  or when the parser version changed, the whole year is parsed again;
+- a year's reconciliation is recomputed when that year's or the year before's partition changed
+  (cross-year rules read both).
+
+Every table row read ends up in its year's tables or in quarantine, and every file in the
+inventory has reports or quarantine rows.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
+import pandera.errors
+import pandera.polars as pa
 import polars as pl
 
-from pipeline.documents import iter_raw_files, read_document
-from pipeline.extract import extract_figures
+from pipeline.documents import iter_raw_files
 from pipeline.model import (
     DOCUMENTS_SCHEMA,
     QUARANTINE_SCHEMA,
@@ -27,176 +44,577 @@ from pipeline.model import (
     Report,
     to_frame,
 )
-from pipeline.segment import segment_document
-from pipeline.text import Line
+from pipeline.parse import FileParse, FileScan, YearRecords, parse_file, scan_file
+from pipeline.pool import map_ordered
+from pipeline.reconcile import FAILED, reconcile
+from pipeline.storage import (
+    PARSE_TABLES,
+    RECONCILIATION_TABLES,
+    WarehouseLayout,
+    file_lock,
+    read_json,
+    read_parquet,
+    read_year_table,
+    remove_year_tables,
+    sha256_file,
+    stored_years,
+    write_json_atomic,
+    write_parquet_atomic,
+    write_year_tables,
+    year_locks,
+)
+from pipeline.versions import parser_version, reconcile_version
+from schemas.frames import (
+    DocumentsFrame,
+    QuarantineFrame,
+    ReconciliationFrame,
+    ReportsFrame,
+    SectionsFrame,
+    StatisticsFrame,
+)
 
 log = logging.getLogger(__name__)
 
-LINES_SCHEMA: dict[str, pl.DataType] = {
-    "report_id": pl.String(),
-    "report_year": pl.Int32(),
-    "template": pl.String(),
-    "number": pl.Int32(),
-    "raw": pl.String(),
-    "text": pl.String(),
+PARSE_STAGE = "parse"
+RECONCILIATION_STAGE = "reconciliation"
+MAX_ERRORS_SHOWN = 5
+
+_ORDINAL = r"#(\d+)$"
+
+
+# ---------------------------------------------------------------------------- inventory
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryOutput:
+    """The inventory of the raw directory and the quarantine rows of unreadable files."""
+
+    documents: pl.DataFrame
+    quarantine: pl.DataFrame
+    scanned: list[str]
+    removed: list[str]
+
+
+def _scan_job(item: tuple[str, str]) -> tuple[str, int, FileScan]:
+    source_file, path = item
+    mtime_ns = Path(path).stat().st_mtime_ns
+    return source_file, mtime_ns, scan_file(source_file, Path(path).read_bytes())
+
+
+def inventory_documents(
+    raw_dir: Path,
+    previous: pl.DataFrame | None = None,
+    previous_quarantine: pl.DataFrame | None = None,
+    *,
+    version: str | None = None,
+    workers: int = 1,
+) -> InventoryOutput:
+    """Every raw file with its size, mtime, sha256, encoding and report years.
+
+    Rows of the previous inventory are reused for files whose size and mtime (or, failing
+    that, sha256) are unchanged and that were read by the same parser version; only the other
+    files are read and segmented. Files that cannot be read get quarantine rows.
+    """
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"raw directory not found: {raw_dir}")
+    version = version or parser_version()
+    previous = previous if previous is not None else pl.DataFrame(schema=DOCUMENTS_SCHEMA)
+    previous_quarantine = (
+        previous_quarantine
+        if previous_quarantine is not None
+        else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    )
+    known = {row["source_file"]: row for row in previous.iter_rows(named=True)}
+    rows: dict[str, dict[str, Any]] = {}
+    kept: set[str] = set()
+    to_scan: list[tuple[str, str]] = []
+    for path in iter_raw_files(raw_dir):
+        source_file = path.relative_to(raw_dir).as_posix()
+        stat = path.stat()
+        old = known.get(source_file)
+        if old is None or old["parser_version"] != version or old["size_bytes"] != stat.st_size:
+            to_scan.append((source_file, str(path)))
+        elif old["mtime_ns"] == stat.st_mtime_ns:
+            rows[source_file] = old
+            kept.add(source_file)
+        elif sha256_file(path) == old["sha256"]:
+            rows[source_file] = {**old, "mtime_ns": stat.st_mtime_ns}
+            kept.add(source_file)
+        else:
+            to_scan.append((source_file, str(path)))
+    problems: list[dict[str, Any]] = []
+    for source_file, mtime_ns, scan in map_ordered(_scan_job, to_scan, workers):
+        rows[source_file] = {
+            "source_file": source_file,
+            "size_bytes": scan.size_bytes,
+            "mtime_ns": mtime_ns,
+            "sha256": scan.sha256,
+            "encoding": scan.encoding,
+            "parser_version": version,
+            "report_years": list(scan.report_years),
+            "reports": scan.reports,
+        }
+        problems.extend(
+            _quarantine_record(source_file, p.report_id, p.stage, p.rejected) for p in scan.problems
+        )
+    documents = pl.DataFrame([rows[name] for name in sorted(rows)], schema=DOCUMENTS_SCHEMA)
+    quarantine = pl.concat(
+        [
+            previous_quarantine.filter(pl.col("source_file").is_in(sorted(kept))),
+            pl.DataFrame(problems, schema=QUARANTINE_SCHEMA),
+        ]
+    )
+    return InventoryOutput(
+        documents=documents,
+        quarantine=_in_file_order(quarantine),
+        scanned=sorted(name for name, _ in to_scan),
+        removed=sorted(set(known) - set(rows)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InventorySummary:
+    """What the inventory stage did in one run."""
+
+    files_seen: int
+    files_scanned: list[str]
+    files_removed: list[str]
+    quarantined: int
+    bytes_seen: int
+    contract_errors: dict[str, list[str]]
+
+
+def update_inventory(
+    layout: WarehouseLayout, raw_dir: Path, *, workers: int = 1
+) -> InventorySummary:
+    """Bring `documents.parquet` and the inventory's quarantine up to date with the raw dir."""
+    with file_lock(layout.lock("inventory")):
+        return _update_inventory(layout, raw_dir, workers)
+
+
+def _update_inventory(layout: WarehouseLayout, raw_dir: Path, workers: int) -> InventorySummary:
+    output = inventory_documents(
+        raw_dir,
+        read_parquet(layout.documents, DOCUMENTS_SCHEMA),
+        read_parquet(layout.quarantine_part("documents"), QUARANTINE_SCHEMA),
+        workers=workers,
+    )
+    errors = {
+        "documents": contract_errors(DocumentsFrame, output.documents, "documents"),
+        "quarantine": contract_errors(QuarantineFrame, output.quarantine, "quarantine"),
+    }
+    if any(errors.values()):
+        pass  # a pipeline bug: keep the previous inventory, report the broken contract
+    elif output.scanned or output.removed or not layout.documents.exists():
+        write_parquet_atomic(output.quarantine, layout.quarantine_part("documents"))
+        write_parquet_atomic(output.documents, layout.documents)
+    elif not _same_frame(read_parquet(layout.documents, DOCUMENTS_SCHEMA), output.documents):
+        # Only mtimes moved (files touched, content the same): remember them, parse nothing.
+        write_parquet_atomic(output.documents, layout.documents)
+    return InventorySummary(
+        files_seen=output.documents.height,
+        files_scanned=output.scanned,
+        files_removed=output.removed,
+        quarantined=output.quarantine.height,
+        bytes_seen=int(output.documents["size_bytes"].sum() or 0),
+        contract_errors=errors,
+    )
+
+
+def _same_frame(a: pl.DataFrame, b: pl.DataFrame) -> bool:
+    return a.schema == b.schema and a.equals(b)
+
+
+# ---------------------------------------------------------------------------- year partitions
+
+
+@dataclass(frozen=True, slots=True)
+class YearPlan:
+    """What one year's partition needs: nothing, an update, a rebuild, or removal."""
+
+    year: int
+    action: str  # "skip" | "update" | "rebuild" | "remove"
+    files: Mapping[str, str]  # files with a report in the year → sha256 (from the inventory)
+    parse: tuple[str, ...] = ()  # files to parse for this year
+    drop: frozenset[str] = frozenset()  # files whose stored rows are dropped
+
+
+def files_by_year(documents: pl.DataFrame) -> dict[int, dict[str, str]]:
+    """Year → {file: sha256} of the files that hold a report of that year."""
+    by_year: dict[int, dict[str, str]] = defaultdict(dict)
+    for source_file, sha256, years in documents.select(
+        "source_file", "sha256", "report_years"
+    ).iter_rows():
+        for year in years or []:
+            by_year[int(year)][source_file] = sha256
+    return dict(by_year)
+
+
+def plan_years(
+    documents: pl.DataFrame,
+    manifests: Mapping[int, dict[str, Any] | None],
+    years: Iterable[int],
+    *,
+    version: str,
+    force: bool = False,
+) -> list[YearPlan]:
+    """One plan per requested year, from the inventory and each year's stored manifest."""
+    current_by_year = files_by_year(documents)
+    plans = []
+    for year in sorted(set(years)):
+        current = current_by_year.get(year, {})
+        manifest = manifests.get(year)
+        if not current:
+            plans.append(YearPlan(year, "remove" if manifest else "skip", {}))
+            continue
+        if force or manifest is None or manifest.get("parser_version") != version:
+            plans.append(YearPlan(year, "rebuild", current, tuple(sorted(current))))
+            continue
+        stored: dict[str, str] = manifest.get("files", {})
+        changed = tuple(sorted(f for f, sha in current.items() if stored.get(f) != sha))
+        removed = set(stored) - set(current)
+        if not changed and not removed:
+            plans.append(YearPlan(year, "skip", current))
+        else:
+            plans.append(
+                YearPlan(year, "update", current, changed, frozenset({*changed, *removed}))
+            )
+    return plans
+
+
+def _parse_job(item: tuple[str, str, tuple[int, ...]]) -> FileParse:
+    source_file, path, years = item
+    return parse_file(source_file, Path(path).read_bytes(), years)
+
+
+def _quarantine_record(
+    source_file: str, report_id: str | None, stage: str, rejected: Rejected
+) -> dict[str, Any]:
+    return {
+        "source_file": source_file,
+        "report_id": report_id,
+        "stage": stage,
+        "reason": rejected.reason,
+        "message": rejected.message,
+        "source_line": rejected.source_line,
+        "raw": rejected.raw,
+    }
+
+
+def _figures_frame(year: int, figures: Sequence[tuple[str, Figure]]) -> pl.DataFrame:
+    columns = {k: v for k, v in STATISTICS_SCHEMA.items() if k not in {"report_id", "report_year"}}
+    frame = to_frame((figure for _, figure in figures), columns)
+    ids = pl.DataFrame(
+        {
+            "report_id": [report_id for report_id, _ in figures],
+            "report_year": [year] * len(figures),
+        },
+        schema={"report_id": pl.String(), "report_year": pl.Int32()},
+    )
+    return pl.concat([ids, frame], how="horizontal").select(list(STATISTICS_SCHEMA))
+
+
+def _reports_frame(reports: Sequence[Report]) -> pl.DataFrame:
+    frame = to_frame(reports, {k: v for k, v in REPORTS_SCHEMA.items() if k != "published_on"})
+    published = pl.Series("published_on", [r.published_on for r in reports], dtype=pl.String)
+    return frame.with_columns(published.str.to_date("%Y-%m-%d", strict=True)).select(
+        list(REPORTS_SCHEMA)
+    )
+
+
+def year_frames(year: int, parts: Iterable[YearRecords]) -> dict[str, pl.DataFrame]:
+    """The parse tables of one year from the records of the files that were parsed."""
+    records = YearRecords()
+    for part in parts:
+        records.reports.extend(part.reports)
+        records.sections.extend(part.sections)
+        records.statistics.extend(part.statistics)
+        records.prose.extend(part.prose)
+        records.rejected.extend(part.rejected)
+    source_of = {report.report_id: report.source_file for report in records.reports}
+    return {
+        "reports": _reports_frame(records.reports),
+        "sections": pl.DataFrame(
+            [{"report_id": report_id, **asdict(s)} for report_id, s in records.sections],
+            schema=SECTIONS_SCHEMA,
+        ),
+        "statistics": _figures_frame(year, records.statistics),
+        "prose_figures": _figures_frame(year, records.prose),
+        "quarantine/statistics": pl.DataFrame(
+            [
+                _quarantine_record(source_of[report_id], report_id, "statistics", rejected)
+                for report_id, rejected in records.rejected
+            ],
+            schema=QUARANTINE_SCHEMA,
+        ),
+    }
+
+
+def _file_column(frame: pl.DataFrame) -> pl.Expr:
+    if "source_file" in frame.columns:
+        return pl.col("source_file")
+    return pl.col("report_id").str.replace(_ORDINAL, "")
+
+
+def _in_file_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows ordered by file, then report ordinal; rows of one report keep their order."""
+    ordinal = pl.col("report_id").str.extract(_ORDINAL, 1).cast(pl.Int64).fill_null(0)
+    return frame.sort([_file_column(frame), ordinal], maintain_order=True)
+
+
+def merge_year(
+    previous: Mapping[str, pl.DataFrame], new: Mapping[str, pl.DataFrame], drop: Iterable[str]
+) -> dict[str, pl.DataFrame]:
+    """A year's tables: the previous rows of files not dropped, plus the new rows, in order.
+
+    The order depends only on the rows (file, report ordinal, then reading order), so an
+    incremental update writes the same bytes as a full rebuild.
+    """
+    dropped = sorted(set(drop))
+    merged = {}
+    for table, fresh in new.items():
+        old = previous.get(table)
+        if old is not None and old.height:
+            old = old.filter(_file_column(old).is_in(dropped).not_()).select(fresh.columns)
+            fresh = pl.concat([old, fresh])
+        merged[table] = _in_file_order(fresh)
+    return merged
+
+
+_YEAR_CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
+    "reports": ReportsFrame,
+    "sections": SectionsFrame,
+    "statistics": StatisticsFrame,
+    "prose_figures": StatisticsFrame,
+    "quarantine/statistics": QuarantineFrame,
 }
 
 
-def _quarantine(rows: Iterable[tuple[str, str | None, str, Rejected]]) -> pl.DataFrame:
-    records = [
-        {
-            "source_file": source_file,
-            "report_id": report_id,
-            "stage": stage,
-            "reason": r.reason,
-            "message": r.message,
-            "source_line": r.source_line,
-            "raw": r.raw,
-        }
-        for source_file, report_id, stage, r in rows
-    ]
-    return pl.DataFrame(records, schema=QUARANTINE_SCHEMA)
+def contract_errors(model: type[pa.DataFrameModel], frame: pl.DataFrame, what: str) -> list[str]:
+    """The frame's breaches of its Pandera contract, as messages (empty when it holds)."""
+    try:
+        model.validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        shown = cases.head(MAX_ERRORS_SHOWN).select(pl.all().cast(pl.String)).to_dicts()
+        return [f"{what} breaks {model.__name__}: {cases.height} failure case(s), e.g. {shown}"]
+    return []
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentsOutput:
-    documents: pl.DataFrame
-    quarantine: pl.DataFrame
+@dataclass(slots=True)
+class ParseSummary:
+    """What the parse stage did in one run."""
+
+    years_requested: list[int] = field(default_factory=list)
+    years_written: list[int] = field(default_factory=list)
+    years_removed: list[int] = field(default_factory=list)
+    years_skipped: list[int] = field(default_factory=list)
+    files_parsed: list[str] = field(default_factory=list)
+    reports_written: int = 0
+    statistics_written: int = 0
+    quarantined_written: int = 0
+    contract_errors: dict[str, list[str]] = field(default_factory=dict)
 
 
-def inventory_documents(raw_dir: Path) -> DocumentsOutput:
-    """Every raw file with size, sha256 and decoded text; unreadable files are quarantined."""
-    if not raw_dir.is_dir():
-        raise FileNotFoundError(f"raw directory not found: {raw_dir}")
-    documents = []
-    rejected = []
-    for path in iter_raw_files(raw_dir):
-        document, problem = read_document(raw_dir, path)
-        documents.append(document)
-        if problem is not None:
-            rejected.append((document.source_file, None, "documents", problem))
-    return DocumentsOutput(to_frame(documents, DOCUMENTS_SCHEMA), _quarantine(rejected))
+def update_years(
+    layout: WarehouseLayout,
+    raw_dir: Path,
+    years: Iterable[int],
+    *,
+    force: bool = False,
+    workers: int = 1,
+    version: str | None = None,
+) -> ParseSummary:
+    """Bring the requested years' partitions up to date with the inventory.
 
-
-@dataclass(frozen=True, slots=True)
-class ReportsOutput:
-    reports: pl.DataFrame
-    sections: pl.DataFrame
-    lines: pl.DataFrame
-    quarantine: pl.DataFrame
-
-
-def segment_documents(documents: pl.DataFrame) -> ReportsOutput:
-    """Reports, their sections and their lines, from every decoded document.
-
-    A document with no report in it, and a report whose year the text does not give, are
-    quarantined rather than guessed.
+    Each year is written whole (all its tables, then its manifest) or not at all. A year whose
+    frames break a contract is not written; the other years are, and the errors are returned
+    for the caller to raise.
     """
-    reports: list[Report] = []
-    sections: list[dict[str, object]] = []
-    lines: list[dict[str, object]] = []
-    rejected: list[tuple[str, str | None, str, Rejected]] = []
-    for row in documents.filter(pl.col("text").is_not_null()).iter_rows(named=True):
-        found = segment_document(row["source_file"], row["text"])
-        if not found:
-            rejected.append(
-                (
-                    row["source_file"],
-                    None,
-                    "reports",
-                    Rejected("no_report", "no report text found in the file", None, ""),
-                )
-            )
-        for segmented in found:
-            report = segmented.report
-            if report.report_year is None:
-                rejected.append(
-                    (
-                        report.source_file,
-                        report.report_id,
-                        "reports",
-                        Rejected(
-                            "no_year",
-                            "the report does not say which year it covers",
-                            report.line_start,
-                            segmented.lines[0].raw[:200],
-                        ),
-                    )
-                )
+    version = version or parser_version()
+    requested = sorted(set(years))
+    documents = read_parquet(layout.documents, DOCUMENTS_SCHEMA)
+    manifests = {year: read_json(layout.manifest(PARSE_STAGE, year)) for year in requested}
+    plans = plan_years(documents, manifests, requested, version=version, force=force)
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for plan in plans:
+        for source_file in plan.parse:
+            wanted[source_file].add(plan.year)
+    jobs = [(name, str(raw_dir / name), tuple(sorted(ys))) for name, ys in sorted(wanted.items())]
+    parsed = {result.source_file: result for result in map_ordered(_parse_job, jobs, workers)}
+    summary = ParseSummary(years_requested=requested, files_parsed=sorted(parsed))
+    for plan in plans:
+        if plan.action == "skip":
+            summary.years_skipped.append(plan.year)
+            continue
+        with year_locks(layout, [plan.year], shared=False):
+            if plan.action == "remove":
+                remove_year_tables(layout, plan.year, PARSE_TABLES)
+                layout.manifest(PARSE_STAGE, plan.year).unlink(missing_ok=True)
+                summary.years_removed.append(plan.year)
                 continue
-            reports.append(report)
-            sections.extend(
-                {"report_id": report.report_id, **asdict(section)} for section in segmented.sections
+            new = year_frames(
+                plan.year,
+                (
+                    parsed[name].by_year[plan.year]
+                    for name in plan.parse
+                    if plan.year in parsed[name].by_year
+                ),
             )
-            lines.extend(
+            previous = (
+                {}
+                if plan.action == "rebuild"
+                else {table: read_year_table(layout, table, plan.year) for table in PARSE_TABLES}
+            )
+            tables = merge_year(previous, new, plan.drop)
+            broken = {
+                table: contract_errors(_YEAR_CONTRACTS[table], frame, f"{table} of {plan.year}")
+                for table, frame in tables.items()
+            }
+            for table, messages in broken.items():
+                summary.contract_errors.setdefault(table, []).extend(messages)
+            if any(broken.values()):
+                continue  # a pipeline bug: the year keeps its previous partition
+            hashes = write_year_tables(layout, plan.year, tables)
+            files = {
+                name: parsed[name].sha256 if name in parsed else sha
+                for name, sha in plan.files.items()
+            }
+            write_json_atomic(
                 {
-                    "report_id": report.report_id,
-                    "report_year": report.report_year,
-                    "template": report.template,
-                    "number": ln.number,
-                    "raw": ln.raw,
-                    "text": ln.text,
-                }
-                for ln in segmented.lines
+                    "stage": PARSE_STAGE,
+                    "year": plan.year,
+                    "parser_version": version,
+                    "files": files,
+                    "outputs": hashes,
+                },
+                layout.manifest(PARSE_STAGE, plan.year),
             )
-    reports_frame = to_frame(
-        reports, {k: v for k, v in REPORTS_SCHEMA.items() if k != "published_on"}
-    )
-    reports_frame = reports_frame.with_columns(
-        pl.Series("published_on", [r.published_on for r in reports], dtype=pl.String).str.to_date(
-            "%Y-%m-%d", strict=True
+        summary.years_written.append(plan.year)
+        summary.reports_written += tables["reports"].height
+        summary.statistics_written += tables["statistics"].height
+        summary.quarantined_written += tables["quarantine/statistics"].height
+    return summary
+
+
+# ---------------------------------------------------------------------------- reconciliation
+
+
+@dataclass(slots=True)
+class ReconciliationSummary:
+    """What the reconciliation stage did in one run."""
+
+    years_written: list[int] = field(default_factory=list)
+    years_removed: list[int] = field(default_factory=list)
+    years_skipped: list[int] = field(default_factory=list)
+    evaluations_written: int = 0
+    failures_written: int = 0
+    contract_errors: list[str] = field(default_factory=list)
+
+
+def reconciliation_signature(layout: WarehouseLayout, year: int) -> str | None:
+    """What a year's reconciliation is computed from: its and the year before's partitions."""
+    current = read_json(layout.manifest(PARSE_STAGE, year))
+    if current is None:
+        return None
+    before = read_json(layout.manifest(PARSE_STAGE, year - 1))
+    payload = {
+        "version": reconcile_version(),
+        "year": current.get("outputs"),
+        "year_before": before.get("outputs") if before else None,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def reconcile_year(layout: WarehouseLayout, year: int) -> pl.DataFrame:
+    """Every rule on the reports of one year; cross-year rules read the year before."""
+    years = [year - 1, year]
+    frame = reconcile(
+        *(
+            pl.concat([read_year_table(layout, table, y) for y in years])
+            for table in ("statistics", "prose_figures", "reports")
         )
-    ).select(list(REPORTS_SCHEMA))
-    return ReportsOutput(
-        reports=reports_frame,
-        sections=pl.DataFrame(sections, schema=SECTIONS_SCHEMA),
-        lines=pl.DataFrame(lines, schema=LINES_SCHEMA),
-        quarantine=_quarantine(rejected),
     )
+    return frame.filter(pl.col("report_year") == year)
 
 
-@dataclass(frozen=True, slots=True)
-class StatisticsOutput:
-    statistics: pl.DataFrame
-    prose_figures: pl.DataFrame
-    quarantine: pl.DataFrame
-
-
-def extract_statistics(lines: pl.DataFrame, reports: pl.DataFrame) -> StatisticsOutput:
-    """Every figure of every report, in long form, with the rows that could not be read."""
-    source_of = dict(zip(reports["report_id"], reports["source_file"], strict=True))
-    statistics: list[Figure] = []
-    prose: list[Figure] = []
-    keys_statistics: list[tuple[str, int]] = []
-    keys_prose: list[tuple[str, int]] = []
-    rejected: list[tuple[str, str | None, str, Rejected]] = []
-    for (report_id,), group in lines.group_by("report_id", maintain_order=True):
-        report_id = str(report_id)
-        year = int(group["report_year"][0])
-        template = str(group["template"][0])
-        report_lines = [
-            Line(number, raw, text)
-            for number, raw, text in group.select("number", "raw", "text").iter_rows()
-        ]
-        found = extract_figures(report_lines, template)
-        statistics.extend(found.statistics)
-        keys_statistics.extend([(report_id, year)] * len(found.statistics))
-        prose.extend(found.prose)
-        keys_prose.extend([(report_id, year)] * len(found.prose))
-        rejected.extend((source_of[report_id], report_id, "statistics", r) for r in found.rejected)
-    return StatisticsOutput(
-        statistics=_figures_frame(statistics, keys_statistics),
-        prose_figures=_figures_frame(prose, keys_prose),
-        quarantine=_quarantine(rejected),
+def update_reconciliation(
+    layout: WarehouseLayout, years: Iterable[int] | None = None, *, force: bool = False
+) -> ReconciliationSummary:
+    """Recompute the reconciliation of every year whose inputs changed (or all, with force)."""
+    summary = ReconciliationSummary()
+    parsed_years = set(stored_years(layout, "reports"))
+    candidates = sorted(
+        set(years)
+        if years is not None
+        else parsed_years | set(stored_years(layout, "reconciliation"))
     )
+    for year in candidates:
+        manifest_path = layout.manifest(RECONCILIATION_STAGE, year)
+        if year not in parsed_years:
+            if manifest_path.exists() or layout.year_dir("reconciliation", year).exists():
+                with year_locks(layout, [year], shared=False):
+                    remove_year_tables(layout, year, RECONCILIATION_TABLES)
+                    manifest_path.unlink(missing_ok=True)
+                summary.years_removed.append(year)
+            continue
+        with year_locks(layout, [year - 1, year], shared=True):
+            signature = reconciliation_signature(layout, year)
+            stored = read_json(manifest_path)
+            if not force and stored is not None and stored.get("signature") == signature:
+                summary.years_skipped.append(year)
+                continue
+            frame = reconcile_year(layout, year)
+        broken = contract_errors(ReconciliationFrame, frame, f"reconciliation of {year}")
+        if broken:
+            summary.contract_errors.extend(broken)
+            continue
+        with year_locks(layout, [year], shared=False):
+            hashes = write_year_tables(layout, year, {"reconciliation": frame})
+            write_json_atomic(
+                {
+                    "stage": RECONCILIATION_STAGE,
+                    "year": year,
+                    "signature": signature,
+                    "outputs": hashes,
+                },
+                manifest_path,
+            )
+        summary.years_written.append(year)
+        summary.evaluations_written += frame.height
+        summary.failures_written += frame.filter(FAILED).height
+    return summary
 
 
-def _figures_frame(figures: list[Figure], keys: list[tuple[str, int]]) -> pl.DataFrame:
-    frame = to_frame(
-        figures,
-        {k: v for k, v in STATISTICS_SCHEMA.items() if k not in {"report_id", "report_year"}},
-    )
-    ids = pl.DataFrame(
-        keys, schema={"report_id": pl.String(), "report_year": pl.Int32()}, orient="row"
-    )
-    return pl.concat([ids, frame], how="horizontal").select(list(STATISTICS_SCHEMA))
+def parse_corpus(raw_dir: Path, *, workers: int = 1) -> dict[str, pl.DataFrame]:
+    """Every table of a raw directory in memory, without storage (tests, one-off analyses).
+
+    The same functions as the stages: the inventory, then every file parsed for all its years.
+    Keys: documents, reports, sections, statistics, prose_figures, quarantine.
+    """
+    inventory = inventory_documents(raw_dir, workers=workers)
+    by_year = files_by_year(inventory.documents)
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for year, files in by_year.items():
+        for name in files:
+            wanted[name].add(year)
+    jobs = [(name, str(raw_dir / name), tuple(sorted(ys))) for name, ys in sorted(wanted.items())]
+    parsed = list(map_ordered(_parse_job, jobs, workers))
+    years = [
+        year_frames(year, (p.by_year[year] for p in parsed if year in p.by_year))
+        for year in sorted(by_year)
+    ]
+    tables = {
+        table: _in_file_order(
+            pl.concat([frames[table] for frames in years]) if years else year_frames(0, [])[table]
+        )
+        for table in PARSE_TABLES
+    }
+    return {
+        "documents": inventory.documents,
+        "reports": tables["reports"],
+        "sections": tables["sections"],
+        "statistics": tables["statistics"],
+        "prose_figures": tables["prose_figures"],
+        "quarantine": pl.concat([inventory.quarantine, tables["quarantine/statistics"]]),
+    }

@@ -1,22 +1,64 @@
 """Where stage outputs live, and how they are written: whole files, swapped in atomically.
 
+Layout below the warehouse directory (see `WarehouseLayout`):
+
+    parquet/documents.parquet                         inventory of the raw directory
+    parquet/quarantine/documents.parquet              files and reports that could not be read
+    parquet/<table>/report_year=YYYY/part-0.parquet   one directory per table and year
+    parquet/_manifests/<stage>/YYYY.json              what each year's outputs were built from
+    parquet/runs.parquet                              one row per pipeline run
+    warehouse.duckdb                                  the analysts' database
+
 A reader (a notebook, the next stage) sees either the previous file or the new one, never a
-half-written one. A year's statistics are a directory `report_year=YYYY/` replaced whole.
+half-written one: files are written beside their destination and renamed into place, and a
+year's directory is replaced whole. A year's manifest is written last, so a run killed half-way
+leaves a manifest that no longer matches and the next run rebuilds that year.
+
+Writers of a year and readers of all years synchronise through advisory file locks in
+`parquet/_locks/` (one per year, plus one for the warehouse), so two runs never write the same
+year at once and the warehouse is never built from a year caught mid-swap.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from pipeline.model import STATISTICS_SCHEMA
+from pipeline.model import (
+    QUARANTINE_SCHEMA,
+    RECONCILIATION_SCHEMA,
+    REPORTS_SCHEMA,
+    SECTIONS_SCHEMA,
+    STATISTICS_SCHEMA,
+)
 
 YEAR_PREFIX = "report_year="
+PART_FILE = "part-0.parquet"
+
+# Tables stored one directory per report year, and their full schemas. The year lives in the
+# directory name (Hive layout): a table whose schema has `report_year` gets it back on reading.
+YEAR_TABLES: dict[str, dict[str, pl.DataType]] = {
+    "reports": REPORTS_SCHEMA,
+    "sections": SECTIONS_SCHEMA,
+    "statistics": STATISTICS_SCHEMA,
+    "prose_figures": STATISTICS_SCHEMA,
+    "quarantine/statistics": QUARANTINE_SCHEMA,
+    "reconciliation": RECONCILIATION_SCHEMA,
+}
+# The tables the parse stage writes for a year, and the one the reconciliation stage writes.
+PARSE_TABLES = ("reports", "sections", "statistics", "prose_figures", "quarantine/statistics")
+RECONCILIATION_TABLES = ("reconciliation",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +79,54 @@ class WarehouseLayout:
         return self.parquet / name
 
     @property
+    def documents(self) -> Path:
+        return self.parquet / "documents.parquet"
+
+    @property
     def statistics(self) -> Path:
-        return self.parquet / "statistics"
+        return self.table_root("statistics")
+
+    @property
+    def runs(self) -> Path:
+        return self.parquet / "runs.parquet"
+
+    def table_root(self, table: str) -> Path:
+        return self.parquet / table
+
+    def year_dir(self, table: str, year: int) -> Path:
+        return self.table_root(table) / f"{YEAR_PREFIX}{year}"
 
     def quarantine_part(self, stage: str) -> Path:
         return self.parquet / "quarantine" / f"{stage}.parquet"
+
+    def manifest(self, stage: str, year: int) -> Path:
+        return self.parquet / "_manifests" / stage / f"{year}.json"
+
+    def lock(self, name: str) -> Path:
+        return self.parquet / "_locks" / f"{name}.lock"
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.parquet / "_runs" / run_id
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _staging_name(path: Path, suffix: str = "tmp") -> Path:
+    # Hidden names are skipped by every reader: a staging file is never taken for data.
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.{suffix}")
 
 
 def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
     """Write a Parquet file beside its destination, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    temporary = _staging_name(path)
     try:
         frame.write_parquet(temporary, statistics=True)
         os.replace(temporary, path)
@@ -55,42 +134,72 @@ def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def write_year_partitions(
-    frame: pl.DataFrame, root: Path, years: list[int] | None = None
-) -> list[int]:
-    """Replace the `report_year=YYYY/` directories of the given years (default: every year
-    in the frame, and drop year directories the frame no longer has).
+def write_json_atomic(payload: dict[str, Any], path: Path) -> None:
+    """Write JSON (sorted keys, so equal content gives equal bytes) and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _staging_name(path)
+    try:
+        temporary.write_text(
+            json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8"
+        )
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
-    The partition column lives in the directory name only (Hive layout). Each directory is
-    built beside its destination and swapped in with renames.
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object, or None when the file does not exist or is not a readable object."""
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def write_year_tables(
+    layout: WarehouseLayout, year: int, tables: dict[str, pl.DataFrame]
+) -> dict[str, str]:
+    """Replace the given tables' `report_year=YYYY/` directories; return each file's sha256.
+
+    Every directory is first built in full beside its destination, then the old one is moved
+    aside and the new one renamed in. An empty frame still writes its file (with the schema),
+    so "this year was read and held nothing" differs from "this year was never read".
     """
-    root.mkdir(parents=True, exist_ok=True)
-    present = sorted(int(y) for y in frame["report_year"].unique().to_list())
-    targets = present if years is None else sorted(years)
-    for year in targets:
-        part = frame.filter(pl.col("report_year") == year).drop("report_year")
-        final = root / f"{YEAR_PREFIX}{year}"
-        staging = root / f".{YEAR_PREFIX}{year}.{uuid.uuid4().hex}.tmp"
-        staging.mkdir()
-        try:
-            if part.height:
-                part.write_parquet(staging / "part-0.parquet", statistics=True)
-            _swap_directory(staging, final, keep=part.height > 0)
-        finally:
+    staged: list[tuple[Path, Path]] = []
+    hashes: dict[str, str] = {}
+    try:
+        for table, frame in tables.items():
+            final = layout.year_dir(table, year)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            staging = _staging_name(final)
+            staging.mkdir()
+            staged.append((staging, final))
+            part = frame.drop("report_year") if "report_year" in frame.columns else frame
+            part.write_parquet(staging / PART_FILE, statistics=True)
+            hashes[table] = sha256_file(staging / PART_FILE)
+        for staging, final in staged:
+            _swap_directory(staging, final)
+    finally:
+        for staging, _ in staged:
             shutil.rmtree(staging, ignore_errors=True)
-    if years is None:
-        for stale in root.glob(f"{YEAR_PREFIX}*"):
-            if stale.is_dir() and int(stale.name.removeprefix(YEAR_PREFIX)) not in present:
-                shutil.rmtree(stale)
-    return targets
+    return hashes
 
 
-def _swap_directory(staging: Path, final: Path, keep: bool) -> None:
-    retired = final.with_name(f".{final.name}.{uuid.uuid4().hex}.old")
+def remove_year_tables(layout: WarehouseLayout, year: int, tables: Iterable[str]) -> None:
+    """Drop a year's directories of the given tables (the year no longer has any report)."""
+    for table in tables:
+        final = layout.year_dir(table, year)
+        if final.exists():
+            retired = _staging_name(final, "old")
+            os.replace(final, retired)
+            shutil.rmtree(retired, ignore_errors=True)
+
+
+def _swap_directory(staging: Path, final: Path) -> None:
+    retired = _staging_name(final, "old")
     if final.exists():
         os.replace(final, retired)
-    if keep:
-        os.replace(staging, final)
+    os.replace(staging, final)
     shutil.rmtree(retired, ignore_errors=True)
 
 
@@ -101,20 +210,80 @@ def read_parquet(path: Path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return pl.read_parquet(path)
 
 
+def _with_schema(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return frame.with_columns(
+        [
+            pl.lit(None, dtype=dtype).alias(name)
+            for name, dtype in schema.items()
+            if name not in frame.columns
+        ]
+    ).select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+
+
+def read_year_table(layout: WarehouseLayout, table: str, year: int) -> pl.DataFrame:
+    """One table's rows of one year (empty, with the schema, when never written)."""
+    schema = YEAR_TABLES[table]
+    path = layout.year_dir(table, year) / PART_FILE
+    if not path.exists():
+        return pl.DataFrame(schema=schema)
+    frame = pl.read_parquet(path)
+    if "report_year" in schema:
+        frame = frame.with_columns(pl.lit(year, dtype=pl.Int32).alias("report_year"))
+    return _with_schema(frame, schema)
+
+
+def stored_years(layout: WarehouseLayout, table: str) -> list[int]:
+    """The years for which a table has a directory."""
+    root = layout.table_root(table)
+    if not root.is_dir():
+        return []
+    return sorted(
+        int(path.name.removeprefix(YEAR_PREFIX))
+        for path in root.glob(f"{YEAR_PREFIX}*")
+        if path.is_dir() and path.name.removeprefix(YEAR_PREFIX).isdigit()
+    )
+
+
+def read_table(
+    layout: WarehouseLayout, table: str, years: Iterable[int] | None = None
+) -> pl.DataFrame:
+    """A year-partitioned table, all years (or the given ones), in year order."""
+    wanted = stored_years(layout, table) if years is None else sorted(set(years))
+    frames = [read_year_table(layout, table, year) for year in wanted]
+    frames = [frame for frame in frames if frame.height]
+    if not frames:
+        return pl.DataFrame(schema=YEAR_TABLES[table])
+    return pl.concat(frames, how="vertical")
+
+
 def read_statistics(root: Path) -> pl.DataFrame:
-    """All year partitions as one frame, report_year taken from the directory names."""
-
-    if not any(root.glob(f"{YEAR_PREFIX}*/*.parquet")):
-        return pl.DataFrame(schema=STATISTICS_SCHEMA)
-    frame = pl.read_parquet(root / f"{YEAR_PREFIX}*" / "*.parquet", hive_partitioning=True)
-    return frame.with_columns(pl.col("report_year").cast(pl.Int32)).select(list(STATISTICS_SCHEMA))
+    """All year partitions of the statistics below `root` (a `parquet/statistics` dir)."""
+    return read_table(WarehouseLayout(root.parent.parent), "statistics")
 
 
-def combine_quarantine(layout: WarehouseLayout, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """All stages' quarantine rows in one frame, in stage order."""
-    parts = [
-        pl.read_parquet(layout.quarantine_part(stage))
-        for stage in ("documents", "reports", "statistics")
-        if layout.quarantine_part(stage).exists()
-    ]
-    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+def combine_quarantine(layout: WarehouseLayout) -> pl.DataFrame:
+    """All stages' quarantine rows in one frame: the inventory's, then each year's."""
+    parts = [read_parquet(layout.quarantine_part("documents"), QUARANTINE_SCHEMA)]
+    parts.append(read_table(layout, "quarantine/statistics"))
+    return pl.concat([_with_schema(part, QUARANTINE_SCHEMA) for part in parts])
+
+
+@contextmanager
+def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
+    """An advisory lock (flock) held for the duration of the block; blocks until granted."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def year_locks(layout: WarehouseLayout, years: Iterable[int], *, shared: bool) -> Iterator[None]:
+    """Locks of several years, always taken in year order (no deadlock between runs)."""
+    with ExitStack() as stack:
+        for year in sorted(set(years)):
+            stack.enter_context(file_lock(layout.lock(str(year)), shared=shared))
+        yield

@@ -26,6 +26,7 @@ from pipeline.model import (
     QUARANTINE_SCHEMA,
     RECONCILIATION_SCHEMA,
     REPORTS_SCHEMA,
+    RUNS_SCHEMA,
     SECTIONS_SCHEMA,
     STATISTICS_SCHEMA,
 )
@@ -46,6 +47,7 @@ _DUCKDB_TYPES: tuple[tuple[pl.DataType, str], ...] = (
     (pl.Float64(), "double"),
     (pl.Boolean(), "boolean"),
     (pl.Date(), "date"),
+    (pl.Datetime("us", "UTC"), "timestamp with time zone"),
 )
 
 METRICS_COLUMNS: dict[str, str] = {
@@ -108,8 +110,13 @@ class SourceTable:
 
 
 SOURCE_TABLES = (
-    SourceTable("reports", public_first(REPORTS_SCHEMA, REPORTS_PUBLIC), "reports.parquet"),
-    SourceTable("sections", SECTIONS_SCHEMA, "sections.parquet"),
+    SourceTable(
+        "reports",
+        public_first(REPORTS_SCHEMA, REPORTS_PUBLIC),
+        "reports/report_year=*/*.parquet",
+        hive=True,
+    ),
+    SourceTable("sections", SECTIONS_SCHEMA, "sections/report_year=*/*.parquet", hive=True),
     SourceTable(
         "statistics",
         public_first(STATISTICS_SCHEMA, STATISTICS_PUBLIC),
@@ -119,29 +126,47 @@ SOURCE_TABLES = (
     SourceTable(
         "prose_figures",
         public_first(STATISTICS_SCHEMA, STATISTICS_PUBLIC),
-        "prose_figures.parquet",
+        "prose_figures/report_year=*/*.parquet",
+        hive=True,
     ),
     SourceTable("quarantine", QUARANTINE_SCHEMA, "quarantine.parquet"),
-    SourceTable("reconciliation", RECONCILIATION_SCHEMA, "reconciliation.parquet"),
+    SourceTable(
+        "reconciliation", RECONCILIATION_SCHEMA, "reconciliation/report_year=*/*.parquet", hive=True
+    ),
+    SourceTable("runs", RUNS_SCHEMA, "runs.parquet"),
 )
 
 
 def build_warehouse(parquet_dir: Path, db_path: Path, sql_dir: Path = SQL_DIR) -> dict[str, int]:
     """Build the warehouse at `db_path` from `parquet_dir`; return row counts per table."""
-    parquet_dir, db_path, sql_dir = Path(parquet_dir), Path(db_path), Path(sql_dir)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db_path = Path(db_path)
     tmp_path = temporary_path(db_path)
-    _remove_database_files(tmp_path)
     try:
-        with duckdb.connect(str(tmp_path)) as con:
-            tables = [load_source_table(con, source, parquet_dir) for source in SOURCE_TABLES]
-            tables.append(load_metrics(con))
-            tables.extend(run_model(con, path) for path in model_files(sql_dir))
-            counts = {name: count_rows(con, name) for name in tables}
-            con.execute("checkpoint")
+        counts = build_database(parquet_dir, tmp_path, sql_dir)
     except BaseException:
-        _remove_database_files(tmp_path)
+        remove_database_files(tmp_path)
         raise
+    swap_in(tmp_path, db_path)
+    logger.info("built warehouse %s: %s", db_path, counts)
+    return counts
+
+
+def build_database(parquet_dir: Path, path: Path, sql_dir: Path = SQL_DIR) -> dict[str, int]:
+    """Build a complete database file at `path` (replaced if present); return row counts."""
+    parquet_dir, path, sql_dir = Path(parquet_dir), Path(path), Path(sql_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_database_files(path)
+    with duckdb.connect(str(path)) as con:
+        tables = [load_source_table(con, source, parquet_dir) for source in SOURCE_TABLES]
+        tables.append(load_metrics(con))
+        tables.extend(run_model(con, model) for model in model_files(sql_dir))
+        counts = {name: count_rows(con, name) for name in tables}
+        con.execute("checkpoint")
+    return counts
+
+
+def swap_in(tmp_path: Path, db_path: Path) -> None:
+    """Rename a finished database file onto the warehouse path (atomic on one file system)."""
     # A write-ahead log left by a crashed writer of the old file must not be replayed onto
     # the new one.
     stale_wal = Path(f"{db_path}.wal")
@@ -149,8 +174,6 @@ def build_warehouse(parquet_dir: Path, db_path: Path, sql_dir: Path = SQL_DIR) -
         logger.warning("removing stale write-ahead log %s", stale_wal)
         stale_wal.unlink()
     os.replace(tmp_path, db_path)
-    logger.info("built warehouse %s: %s", db_path, counts)
-    return counts
 
 
 def temporary_path(db_path: Path) -> Path:
@@ -158,7 +181,7 @@ def temporary_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".tmp")
 
 
-def _remove_database_files(path: Path) -> None:
+def remove_database_files(path: Path) -> None:
     for leftover in (path, Path(f"{path}.wal")):
         leftover.unlink(missing_ok=True)
 

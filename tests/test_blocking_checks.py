@@ -11,23 +11,17 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 import pytest
+from pipeline_runs import materialize as run_job
 
-import pipeline.defs.reports.assets as reports_assets
-import pipeline.defs.statistics.assets as statistics_assets
-from pipeline.definitions import stage_definitions
+import pipeline.stages as stages
 from pipeline.defs.resources import PipelineStorage
-from pipeline.stages import extract_statistics, segment_documents
 
 pytestmark = pytest.mark.slow
 
 
 def materialize(raw_dir: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
-    stages = stage_definitions()
-    return dg.materialize(
-        [*stages.assets, *stages.asset_checks],
-        resources={"storage": PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(warehouse))},
-        raise_on_error=False,
-    )
+    storage = PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(warehouse), workers=1)
+    return run_job(storage, raise_on_error=False)
 
 
 def failed_checks(result: dg.ExecuteInProcessResult) -> set[str]:
@@ -40,12 +34,17 @@ def assert_marts_not_built(result: dg.ExecuteInProcessResult, warehouse: Path) -
     assert not (warehouse / "warehouse.duckdb").exists()
 
 
-def corrupt_statistics(monkeypatch: pytest.MonkeyPatch, corrupt) -> None:
-    def broken(lines, reports):
-        output = extract_statistics(lines, reports)
-        return type(output)(corrupt(output.statistics), output.prose_figures, output.quarantine)
+def corrupt_table(monkeypatch: pytest.MonkeyPatch, table: str, corrupt) -> None:
+    """Make the parse stage build one table of every year wrongly (a pipeline bug)."""
+    original = stages.year_frames
 
-    monkeypatch.setattr(statistics_assets, "extract_statistics", broken)
+    def broken(year, parts):
+        frames = original(year, parts)
+        if frames[table].height:
+            frames[table] = corrupt(frames[table])
+        return frames
+
+    monkeypatch.setattr(stages, "year_frames", broken)
 
 
 @pytest.mark.parametrize(
@@ -73,27 +72,30 @@ def corrupt_statistics(monkeypatch: pytest.MonkeyPatch, corrupt) -> None:
     ],
 )
 def test_statistics_contract_stops_the_marts(monkeypatch, tmp_path, raw_dir, corrupt):
-    corrupt_statistics(monkeypatch, corrupt)
+    corrupt_table(monkeypatch, "statistics", corrupt)
     result = materialize(raw_dir, tmp_path)
     assert "statistics_contract" in failed_checks(result)
     assert_marts_not_built(result, tmp_path)
+    # a year that breaks its contract is not written at all
+    assert not list((tmp_path / "parquet" / "statistics").glob("report_year=*"))
 
 
-def test_report_without_a_year_stops_everything_after_reports(monkeypatch, tmp_path, raw_dir):
-    def broken(documents):
-        output = segment_documents(documents)
-        reports = output.reports.with_columns(
+def test_a_report_breaking_its_contract_stops_everything_after_reports(
+    monkeypatch, tmp_path, raw_dir
+):
+    corrupt_table(
+        monkeypatch,
+        "reports",
+        lambda f: f.with_columns(
             pl.when(pl.int_range(pl.len()) == 0)
             .then(None)
-            .otherwise(pl.col("report_year"))
-            .alias("report_year")
-        )
-        return type(output)(reports, output.sections, output.lines, output.quarantine)
-
-    monkeypatch.setattr(reports_assets, "segment_documents", broken)
+            .otherwise(pl.col("year_source"))
+            .alias("year_source")
+        ),
+    )
     result = materialize(raw_dir, tmp_path)
     assert "reports_contract" in failed_checks(result)
-    assert result.asset_materializations_for_node("statistics") == []
+    assert result.asset_materializations_for_node("reconciliation") == []
     assert_marts_not_built(result, tmp_path)
 
 

@@ -9,9 +9,9 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+from pipeline_runs import materialize
 
 from pipeline.cli import main
-from pipeline.definitions import stage_definitions
 from pipeline.defs.resources import PipelineStorage
 
 pytestmark = pytest.mark.slow
@@ -20,11 +20,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Path:
     root = tmp_path_factory.mktemp("warehouse")
-    stages = stage_definitions()
-    result = dg.materialize(
-        [*stages.assets, *stages.asset_checks],
-        resources={"storage": PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(root))},
-    )
+    result = materialize(PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(root), workers=2))
     assert result.success
     errors = [
         e for e in result.get_asset_check_evaluations() if e.severity == dg.AssetCheckSeverity.ERROR

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from pipeline.reconcile import ReportIdentity, previous_reports, reconcile
-from pipeline.stages import extract_statistics, inventory_documents, segment_documents
+from pipeline.stages import parse_corpus
 
 F000, F001, F002, F003, F004 = (
     "000_1c21803a08480ac6.txt",
@@ -21,9 +21,8 @@ F000, F001, F002, F003, F004 = (
 
 
 def run_rules(raw_dir: Path) -> pl.DataFrame:
-    reports = segment_documents(inventory_documents(raw_dir).documents)
-    statistics = extract_statistics(reports.lines, reports.reports)
-    return reconcile(statistics.statistics, statistics.prose_figures, reports.reports)
+    tables = parse_corpus(raw_dir)
+    return reconcile(tables["statistics"], tables["prose_figures"], tables["reports"])
 
 
 def failures(results: pl.DataFrame) -> set[tuple]:

@@ -183,7 +183,7 @@ def write_inputs(parquet_dir: Path, *, old_received: float | None = 5.0) -> None
             template="prose",
         ),
     ]
-    pl.DataFrame(reports, schema=REPORTS_SCHEMA).write_parquet(parquet_dir / "reports.parquet")
+    write_by_year(pl.DataFrame(reports, schema=REPORTS_SCHEMA), parquet_dir / "reports")
     pl.DataFrame(
         [
             {
@@ -196,7 +196,9 @@ def write_inputs(parquet_dir: Path, *, old_received: float | None = 5.0) -> None
             }
         ],
         schema=SECTIONS_SCHEMA,
-    ).write_parquet(parquet_dir / "sections.parquet")
+    ).with_columns(pl.lit(2021, dtype=pl.Int32).alias("report_year")).pipe(
+        write_by_year, parquet_dir / "sections"
+    )
 
     by_year = {
         2021: new_report_figures(),
@@ -214,9 +216,12 @@ def write_inputs(parquet_dir: Path, *, old_received: float | None = 5.0) -> None
         pl.DataFrame(rows, schema=STATISTICS_SCHEMA).write_parquet(partition / "part-0.parquet")
 
     # The prose repeat of a table figure disagrees with the table: the marts read the table.
-    pl.DataFrame(
-        [figure(NEW, 2021, "apply.new", 999.0, "prose", line=8)], schema=STATISTICS_SCHEMA
-    ).write_parquet(parquet_dir / "prose_figures.parquet")
+    write_by_year(
+        pl.DataFrame(
+            [figure(NEW, 2021, "apply.new", 999.0, "prose", line=8)], schema=STATISTICS_SCHEMA
+        ),
+        parquet_dir / "prose_figures",
+    )
     pl.DataFrame(
         [
             {
@@ -231,6 +236,14 @@ def write_inputs(parquet_dir: Path, *, old_received: float | None = 5.0) -> None
         ],
         schema=QUARANTINE_SCHEMA,
     ).write_parquet(parquet_dir / "quarantine.parquet")
+
+
+def write_by_year(frame: pl.DataFrame, root: Path) -> None:
+    """A table as the stages store it: one `report_year=YYYY/` directory per year."""
+    for (year,), part in frame.group_by("report_year"):
+        partition = root / f"report_year={year}"
+        partition.mkdir(parents=True, exist_ok=True)
+        part.drop("report_year").write_parquet(partition / "part-0.parquet")
 
 
 def query(db_path: Path, sql: str, parameters: list[Any] | None = None) -> list[tuple[Any, ...]]:

@@ -32,3 +32,15 @@ def validate_contract(
             },
         )
     return dg.AssetCheckResult(passed=True, metadata={"rows": frame.height})
+
+
+def contract_result(asset: str, check: str, errors: list[str], rows: int) -> dg.AssetCheckResult:
+    """The verdict of a contract a stage validated before writing (errors: its breaches)."""
+    return dg.AssetCheckResult(
+        asset_key=asset,
+        check_name=check,
+        passed=not errors,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(errors)[:2000] if errors else None,
+        metadata={"failures": dg.MetadataValue.json(errors[:MAX_FAILURES_SHOWN]), "rows": rows},
+    )

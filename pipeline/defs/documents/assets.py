@@ -1,30 +1,62 @@
 """Stage 1: the inventory of raw files."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 
+from pipeline.defs.contracts import contract_result
 from pipeline.defs.resources import PipelineStorage
-from pipeline.stages import inventory_documents
-from pipeline.storage import write_parquet_atomic
+from pipeline.publish import now, record_step
+from pipeline.stages import update_inventory
+from pipeline.versions import parser_version
 
 
-@dg.asset(group_name="reports_pipeline", kinds={"python", "parquet"})
-def documents(context: dg.AssetExecutionContext, storage: PipelineStorage) -> dg.MaterializeResult:
-    """Every file of the raw directory: relative path, size, sha256, encoding and decoded text.
+@dg.asset(
+    group_name="reports_pipeline",
+    kinds={"python", "parquet"},
+    code_version=parser_version(),
+    check_specs=[dg.AssetCheckSpec("documents_contract", asset="documents", blocking=True)],
+)
+def documents(
+    context: dg.AssetExecutionContext, storage: PipelineStorage
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Every file of the raw directory: path, size, mtime, sha256, encoding, parser version and
+    the years of the reports it holds.
 
-    Grain: one row per raw file. Source: the raw directory (read only, never modified).
-    Files that cannot be decoded get a quarantine row (`parquet/quarantine/documents.parquet`).
+    Grain: one row per raw file (`parquet/documents.parquet`). Incremental: a file is read
+    again only when its size or mtime changed, and segmented again only when its sha256 or the
+    parser version changed. Files and reports that cannot be read (empty, binary, undecodable,
+    no report, no year) get quarantine rows (`parquet/quarantine/documents.parquet`). The raw
+    directory is only ever read.
     """
-    output = inventory_documents(storage.raw_path)
-    layout = storage.layout
-    write_parquet_atomic(output.documents, layout.file("documents.parquet"))
-    write_parquet_atomic(output.quarantine, layout.quarantine_part("documents"))
-    context.log.info(
-        "%d files read, %d quarantined", output.documents.height, output.quarantine.height
+    started = now()
+    summary = update_inventory(storage.layout, storage.raw_path, workers=storage.worker_count)
+    record_step(
+        storage.layout,
+        context.run.run_id,
+        "documents",
+        {
+            "started_at": started.isoformat(),
+            "files_seen": summary.files_seen,
+            "files_scanned": summary.files_scanned,
+            "files_removed": summary.files_removed,
+        },
     )
-    return dg.MaterializeResult(
+    context.log.info(
+        "%d files, %d read and segmented (new or changed), %d removed, %d quarantine rows",
+        summary.files_seen,
+        len(summary.files_scanned),
+        len(summary.files_removed),
+        summary.quarantined,
+    )
+    yield dg.MaterializeResult(
         metadata={
-            "files": output.documents.height,
-            "bytes": int(output.documents["size_bytes"].sum() or 0),
-            "quarantined": output.quarantine.height,
+            "files": summary.files_seen,
+            "bytes": summary.bytes_seen,
+            "files_scanned": len(summary.files_scanned),
+            "files_removed": len(summary.files_removed),
+            "quarantined": summary.quarantined,
         }
     )
+    errors = [message for messages in summary.contract_errors.values() for message in messages]
+    yield contract_result("documents", "documents_contract", errors, summary.files_seen)

@@ -1,41 +1,90 @@
-"""Stage 3b: the reconciliation rules (勾稽关系) on every report and every agency's years."""
+"""Stage 3: the reconciliation rules (勾稽关系) on every report and every agency's years."""
+
+from collections.abc import Iterator
 
 import dagster as dg
 
-from pipeline.defs.reports.assets import reports
+from pipeline.defs.contracts import contract_result, validate_contract
 from pipeline.defs.resources import PipelineStorage
-from pipeline.defs.statistics.assets import statistics
-from pipeline.model import REPORTS_SCHEMA, STATISTICS_SCHEMA
-from pipeline.reconcile import FAILED, reconcile
-from pipeline.storage import read_parquet, read_statistics, write_parquet_atomic
+from pipeline.publish import now, record_step
+from pipeline.reconcile import FAILED
+from pipeline.stages import update_reconciliation
+from pipeline.storage import read_table
+from pipeline.versions import reconcile_version
+from schemas.frames import ReportArithmeticFrame
+
+MAX_FAILURES_SHOWN = 50
 
 
-@dg.asset(deps=[reports, statistics], group_name="reports_pipeline", kinds={"python", "parquet"})
+@dg.asset(
+    deps=["reports", "statistics"],
+    group_name="reports_pipeline",
+    kinds={"python", "parquet"},
+    code_version=reconcile_version(),
+    check_specs=[
+        dg.AssetCheckSpec("reconciliation_contract", asset="reconciliation", blocking=True),
+        dg.AssetCheckSpec("reports_arithmetic", asset="reconciliation", blocking=False),
+    ],
+)
 def reconciliation(
     context: dg.AssetExecutionContext, storage: PipelineStorage
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """Every reconciliation rule evaluated on the figures as printed (schemas/rules.yaml).
 
     Grain: one row per rule evaluation (report, rule, subject metric, dimension) with status
-    pass / fail / not_assessable, both sides, the difference and the figures involved. Cross-year
-    rules name the earlier report in `other_report_id`. Written to
-    `parquet/reconciliation.parquet`. A failing rule is data about the report, not an error.
+    pass / fail / not_assessable, both sides, the difference and the figures involved, in
+    `parquet/reconciliation/report_year=YYYY/`. Cross-year rules name the earlier report in
+    `other_report_id`. A year is evaluated again only when its partition or the year before's
+    changed. A failing rule is data about the report (a WARN check), not an error.
     """
+    started = now()
     layout = storage.layout
-    frame = reconcile(
-        read_statistics(layout.statistics),
-        read_parquet(layout.file("prose_figures.parquet"), STATISTICS_SCHEMA),
-        read_parquet(layout.file("reports.parquet"), REPORTS_SCHEMA),
+    summary = update_reconciliation(layout)
+    record_step(
+        layout,
+        context.run.run_id,
+        "reconciliation",
+        {"started_at": started.isoformat(), "years_written": summary.years_written},
     )
-    write_parquet_atomic(frame, layout.file("reconciliation.parquet"))
-    by_status = dict(frame.group_by("status").len().sort("status").iter_rows())
-    failing = frame.filter(FAILED).group_by("rule").len().sort("rule")
-    context.log.info("reconciliation: %s", by_status)
-    return dg.MaterializeResult(
+    results = read_table(layout, "reconciliation")
+    by_status = dict(results.group_by("status").len().sort("status").iter_rows())
+    failures = results.filter(FAILED)
+    context.log.info(
+        "reconciliation: %d years evaluated, %d unchanged; %s",
+        len(summary.years_written),
+        len(summary.years_skipped),
+        by_status,
+    )
+    yield dg.MaterializeResult(
         metadata={
-            "evaluations": frame.height,
+            "evaluations": results.height,
+            "years_evaluated": dg.MetadataValue.json(summary.years_written),
             "by_status": dg.MetadataValue.json(by_status),
-            "failures_by_rule": dg.MetadataValue.json(dict(failing.iter_rows())),
-            "reports_failing": frame.filter(FAILED)["report_id"].n_unique(),
+            "failures_by_rule": dg.MetadataValue.json(
+                dict(failures.group_by("rule").len().sort("rule").iter_rows())
+            ),
+            "reports_failing": failures["report_id"].n_unique(),
         }
+    )
+    yield contract_result(
+        "reconciliation", "reconciliation_contract", summary.contract_errors, results.height
+    )
+    verdict = validate_contract(ReportArithmeticFrame, results, dg.AssetCheckSeverity.WARN)
+    shown = (
+        failures.head(MAX_FAILURES_SHOWN)
+        .select("report_id", "rule", "subject", "dimension", "lhs", "rhs", "delta", "detail")
+        .to_dicts()
+    )
+    yield dg.AssetCheckResult(
+        asset_key="reconciliation",
+        check_name="reports_arithmetic",
+        passed=verdict.passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"{failures.height} rule evaluation(s) fail in "
+        f"{failures['report_id'].n_unique()} report(s)",
+        metadata={
+            "failures": dg.MetadataValue.json(shown),
+            "failure_count": failures.height,
+            "evaluations": results.height,
+        },
     )

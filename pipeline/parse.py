@@ -1,0 +1,153 @@
+"""The parse of one raw file, as pure functions of its bytes.
+
+`scan_file` is what the inventory needs: the hash, the encoding, the years of the reports the
+file holds, and why any of it could not be read. `parse_file` is what a year partition needs:
+the reports of the requested years with their sections, figures and the table rows that could
+not be read. Both decode and segment the same way, so a file's years in the inventory are the
+years its reports land in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from pipeline.documents import decode_document
+from pipeline.extract import extract_figures
+from pipeline.model import Figure, Rejected, Report, Section
+from pipeline.segment import SegmentedReport, segment_document
+from pipeline.years import first_year, last_year
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something of a file that could not be read: which report (if any), stage, why."""
+
+    report_id: str | None
+    stage: str
+    rejected: Rejected
+
+
+@dataclass(frozen=True, slots=True)
+class FileScan:
+    """What the inventory records of one file."""
+
+    sha256: str
+    size_bytes: int
+    encoding: str | None
+    report_years: tuple[int, ...]
+    reports: int
+    problems: tuple[Problem, ...]
+
+
+@dataclass(slots=True)
+class YearRecords:
+    """Everything one file contributes to one year's partition."""
+
+    reports: list[Report] = field(default_factory=list)
+    sections: list[tuple[str, Section]] = field(default_factory=list)
+    statistics: list[tuple[str, Figure]] = field(default_factory=list)
+    prose: list[tuple[str, Figure]] = field(default_factory=list)
+    rejected: list[tuple[str, Rejected]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class FileParse:
+    """The reports of one file in the requested years, keyed by year."""
+
+    source_file: str
+    sha256: str
+    by_year: dict[int, YearRecords]
+
+
+def _segment(
+    source_file: str, data: bytes
+) -> tuple[str | None, list[SegmentedReport], Problem | None]:
+    text, encoding, problem = decode_document(source_file, data)
+    if text is None:
+        assert problem is not None
+        return encoding, [], Problem(None, "documents", problem)
+    found = segment_document(source_file, text)
+    if not found:
+        return (
+            encoding,
+            [],
+            Problem(
+                None, "reports", Rejected("no_report", "no report text found in the file", None, "")
+            ),
+        )
+    return encoding, found, None
+
+
+def _year_problem(segmented: SegmentedReport) -> Problem | None:
+    report = segmented.report
+    first = segmented.lines[0].raw[:200] if segmented.lines else ""
+    if report.report_year is None:
+        return Problem(
+            report.report_id,
+            "reports",
+            Rejected(
+                "no_year",
+                "the report does not say which year it covers",
+                report.line_start,
+                first,
+            ),
+        )
+    if not first_year() <= report.report_year <= last_year():
+        return Problem(
+            report.report_id,
+            "reports",
+            Rejected(
+                "year_out_of_range",
+                f"year {report.report_year} is outside {first_year()}-{last_year()}",
+                report.line_start,
+                first,
+            ),
+        )
+    return None
+
+
+def scan_file(source_file: str, data: bytes) -> FileScan:
+    """Hash, decode and segment one file: its report years and what could not be read."""
+    encoding, found, problem = _segment(source_file, data)
+    problems = [problem] if problem else []
+    years: set[int] = set()
+    reports = 0
+    for segmented in found:
+        year_problem = _year_problem(segmented)
+        if year_problem:
+            problems.append(year_problem)
+            continue
+        assert segmented.report.report_year is not None
+        years.add(segmented.report.report_year)
+        reports += 1
+    return FileScan(
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+        encoding=encoding,
+        report_years=tuple(sorted(years)),
+        reports=reports,
+        problems=tuple(problems),
+    )
+
+
+def parse_file(source_file: str, data: bytes, years: Collection[int]) -> FileParse:
+    """The reports of the given years in one file, with their sections and figures."""
+    _, found, _ = _segment(source_file, data)
+    by_year: dict[int, YearRecords] = {}
+    for segmented in found:
+        report = segmented.report
+        if _year_problem(segmented) or report.report_year is None:
+            continue
+        if report.report_year not in years:
+            continue
+        records = by_year.setdefault(report.report_year, YearRecords())
+        figures = extract_figures(segmented.lines, report.template)
+        report_id = report.report_id
+        records.reports.append(report)
+        records.sections.extend((report_id, section) for section in segmented.sections)
+        records.statistics.extend((report_id, figure) for figure in figures.statistics)
+        records.prose.extend((report_id, figure) for figure in figures.prose)
+        records.rejected.extend((report_id, rejected) for rejected in figures.rejected)
+    return FileParse(source_file, hashlib.sha256(data).hexdigest(), by_year)

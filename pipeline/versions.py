@@ -1,0 +1,70 @@
+"""Versions of the code that produces each stage's outputs, computed from the code itself.
+
+A version is a hash of the source files and catalogue files a stage's output depends on, so any
+change to the parser, the catalogue or the rules changes it: the incremental runs compare it
+with the version recorded beside each output and redo exactly what it affects. Nobody has to
+remember to bump a number. The same strings are the Dagster assets' `code_version`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+SCHEMAS = ROOT / "schemas"
+SQL = ROOT / "sql"
+
+# What the parse of a raw file depends on: decoding, text normalisation, segmentation, table
+# and prose readers, the frame schemas, and the catalogue of metrics, layouts and patterns.
+PARSER_FILES = (
+    PACKAGE / "documents.py",
+    PACKAGE / "html.py",
+    PACKAGE / "text.py",
+    PACKAGE / "segment.py",
+    PACKAGE / "tables.py",
+    PACKAGE / "prose.py",
+    PACKAGE / "extract.py",
+    PACKAGE / "catalogue.py",
+    PACKAGE / "model.py",
+    PACKAGE / "parse.py",
+    SCHEMAS / "frames.py",
+    SCHEMAS / "metrics.yaml",
+    SCHEMAS / "layouts.yaml",
+    SCHEMAS / "prose_patterns.yaml",
+)
+RECONCILE_FILES = (PACKAGE / "reconcile.py", SCHEMAS / "rules.yaml")
+WAREHOUSE_FILES = (PACKAGE / "warehouse.py",)
+
+
+def digest_files(paths: Iterable[Path]) -> str:
+    """A short hash of the files' names and bytes (a missing file counts as absent)."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(b"\0")
+        if path.exists():
+            digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+@cache
+def parser_version() -> str:
+    """Version of everything that turns raw bytes into reports and figures."""
+    return digest_files(PARSER_FILES)
+
+
+@cache
+def reconcile_version() -> str:
+    """Version of the reconciliation rules and their evaluation."""
+    return digest_files(RECONCILE_FILES)
+
+
+@cache
+def warehouse_version() -> str:
+    """Version of the warehouse build: loader, SQL models and the catalogue it loads."""
+    return digest_files([*WAREHOUSE_FILES, *SQL.rglob("*.sql"), SCHEMAS / "metrics.yaml"])

@@ -1,0 +1,88 @@
+"""What the raw-directory sensor asks for: the years of new, changed and removed files.
+
+A pure function of the directory, the inventory and the sensor's cursor. The cursor remembers
+the files already asked for (path → sha256) until the inventory has caught up with them, so a
+file starts one run however many times the sensor looks before that run finishes, and the
+cursor stays small whatever the size of the corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.documents import iter_raw_files
+from pipeline.parse import scan_file
+
+REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class RawChanges:
+    """Years to run, each with the files that need it; files with no year; the new cursor."""
+
+    years: dict[int, tuple[str, ...]]
+    without_year: tuple[str, ...]
+    cursor: dict[str, str]
+
+    def run_key(self, year: int | None) -> str:
+        """A key naming exactly these files at these contents (one run per key)."""
+        files = self.years[year] if year is not None else self.without_year
+        digest = hashlib.sha256()
+        for name in files:
+            digest.update(f"{name}\0{self.cursor.get(name, '')}\0".encode())
+        return f"{year if year is not None else 'inventory'}:{digest.hexdigest()[:16]}"
+
+
+def find_raw_changes(raw_dir: Path, documents: pl.DataFrame, cursor: dict[str, str]) -> RawChanges:
+    """Files that differ from the inventory and were not asked for yet, by report year.
+
+    A changed file asks for its new years and the years it held before (its reports may have
+    left them); a removed file asks for the years it held. Files whose size and mtime match the
+    inventory are not read at all.
+    """
+    known = {row["source_file"]: row for row in documents.iter_rows(named=True)}
+    years: dict[int, set[str]] = defaultdict(set)
+    without_year: set[str] = set()
+    new_cursor: dict[str, str] = {}
+    present: set[str] = set()
+    for path in iter_raw_files(raw_dir):
+        name = path.relative_to(raw_dir).as_posix()
+        present.add(name)
+        stat = path.stat()
+        entry = known.get(name)
+        if entry and entry["size_bytes"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns:
+            continue
+        data = path.read_bytes()
+        sha256 = hashlib.sha256(data).hexdigest()
+        if entry and entry["sha256"] == sha256:
+            continue
+        new_cursor[name] = sha256
+        if cursor.get(name) == sha256:
+            continue
+        scan = scan_file(name, data)
+        before = (entry["report_years"] or []) if entry else []
+        wanted = set(scan.report_years) | {int(year) for year in before}
+        for year in wanted:
+            years[year].add(name)
+        if not wanted:
+            without_year.add(name)
+    for name, entry in known.items():
+        if name in present:
+            continue
+        new_cursor[name] = REMOVED
+        if cursor.get(name) == REMOVED:
+            continue
+        for year in entry["report_years"] or []:
+            years[int(year)].add(name)
+        if not entry["report_years"]:
+            without_year.add(name)
+    return RawChanges(
+        years={year: tuple(sorted(names)) for year, names in sorted(years.items())},
+        without_year=tuple(sorted(without_year)),
+        cursor=new_cursor,
+    )
