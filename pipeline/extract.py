@@ -23,6 +23,9 @@ from pipeline.tables import (
 from pipeline.text import Line
 
 NEW_TEMPLATES = frozenset({"new_2019", "new_2021"})
+# Metrics printed with a sign: the change in item counts (本年增/减). Every other figure is a
+# count or an amount (the `counts_are_not_negative` contract in schemas/frames.py).
+SIGNED_METRIC_SUFFIX = ".change"
 
 
 @dataclass(slots=True)
@@ -53,9 +56,60 @@ def extract_figures(lines: Sequence[Line], template: str) -> ReportFigures:
     apart (`prose`) as a second, independent reading of numbers the tables print.
     """
     tables = parse_tables(lines, template)
-    prose = extract_prose_figures(list(lines), new_template=template in NEW_TEMPLATES)
-    statistics = tables.figures + (prose if template == "prose" else [])
-    return ReportFigures(statistics=statistics, prose=prose, rejected=tables.rejected)
+    table_figures, table_rejected = screen_figures(tables.figures)
+    prose, prose_rejected = screen_figures(
+        extract_prose_figures(list(lines), new_template=template in NEW_TEMPLATES)
+    )
+    statistics = table_figures + (prose if template == "prose" else [])
+    return ReportFigures(
+        statistics=statistics,
+        prose=prose,
+        rejected=tables.rejected + table_rejected + prose_rejected,
+    )
+
+
+def screen_figures(figures: Sequence[Figure]) -> tuple[list[Figure], list[Rejected]]:
+    """The figures that can be stored as read, and the others rejected with the reason.
+
+    A count printed below zero ("-3" where a number of requests stands) is not a count: it is
+    rejected as printed, never stored nor changed. A figure is identified by its metric,
+    dimension and line; when one line gives the same metric twice (a table run onto one
+    line, a sentence stating a figure for two bodies, a line printed twice over), the first is
+    kept and the later ones are rejected, since nothing in the key could tell them apart.
+    """
+    kept: list[Figure] = []
+    rejected: list[Rejected] = []
+    seen: dict[tuple[str, str, int], Figure] = {}
+    for figure in figures:
+        key = (figure.metric, figure.dimension, figure.source_line)
+        if (
+            figure.value is not None
+            and figure.value < 0
+            and not figure.metric.endswith(SIGNED_METRIC_SUFFIX)
+        ):
+            rejected.append(
+                Rejected(
+                    "negative_count",
+                    f"{figure.metric} is a count but is printed as {figure.value_raw!r}",
+                    figure.source_line,
+                    figure.value_raw,
+                )
+            )
+        elif key in seen:
+            first = seen[key]
+            rejected.append(
+                Rejected(
+                    "duplicate_figure",
+                    f"{figure.metric} ({figure.dimension}) is printed again on the same line: "
+                    f"{figure.value_raw!r} after {first.value_raw!r}; the first is kept",
+                    figure.source_line,
+                    figure.value_raw,
+                )
+            )
+        else:
+            seen[key] = figure
+            kept.append(figure)
+    return kept, rejected
 
 
 def extract_document(source_file: str, text: str) -> list[tuple[SegmentedReport, ReportFigures]]:

@@ -12,6 +12,7 @@ followed by a counting unit (件, 条, 人, 次, …), so years, dates and perce
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -272,7 +273,8 @@ def _sentences(text: str, end: re.Pattern[str]) -> Iterator[tuple[int, int]]:
 def _number(text: str) -> float | None:
     digits = text.replace(",", "")
     if digits[:1].isdigit():
-        return float(digits)
+        number = float(digits)
+        return number if math.isfinite(number) else None  # hundreds of digits: not a figure
     value = chinese_numeral(text)
     return None if value is None else float(value)
 

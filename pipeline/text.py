@@ -6,6 +6,7 @@ Everything here is pure. Parsers match on normalised text but keep the raw line 
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -164,6 +165,8 @@ def parse_value(raw: str) -> Value:
         # "1 2" or "12 3": more than one number in one cell is not a value we can trust.
         return Value(None, "text", "exact", None, raw)
     number = float(match["int"].replace(",", "") + (match["frac"] or ""))
+    if not math.isfinite(number):  # hundreds of digits: garbage, not a figure
+        return Value(None, "text", "exact", None, raw)
     if match["sign"] == "-":
         number = -number
     qualifier = "approx" if match["approx"] else "exact"
