@@ -4,7 +4,7 @@ UV ?= uv
 RAW_DIR ?= data/raw
 WAREHOUSE_DIR ?= data/warehouse
 
-.PHONY: setup run test lint format dev
+.PHONY: setup run backfill test lint format dev daemon
 
 setup:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.9"
@@ -25,5 +25,15 @@ format: setup
 	$(UV) run ruff format .
 	$(UV) run ruff check --fix .
 
+backfill: setup
+	$(UV) run python -m pipeline backfill --years $(YEARS) --raw-dir $(RAW_DIR) --warehouse-dir $(WAREHOUSE_DIR)
+
+# The UI, the nightly schedule and the raw-directory sensor (dagster dev starts the daemon too).
 dev: setup
-	$(UV) run dagster dev -m pipeline.definitions
+	DAGSTER_HOME=$(CURDIR)/deploy PIPELINE_RAW_DIR=$(RAW_DIR) PIPELINE_WAREHOUSE_DIR=$(WAREHOUSE_DIR) \
+		$(UV) run dagster dev -m pipeline.definitions
+
+# Schedules and sensors without the UI (a server: run this under systemd or supervisord).
+daemon: setup
+	DAGSTER_HOME=$(CURDIR)/deploy PIPELINE_RAW_DIR=$(RAW_DIR) PIPELINE_WAREHOUSE_DIR=$(WAREHOUSE_DIR) \
+		$(UV) run dagster-daemon run -m pipeline.definitions

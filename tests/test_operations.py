@@ -201,3 +201,11 @@ def test_a_run_killed_while_building_the_marts_leaves_the_old_warehouse(raw: Pat
     assert run_cli(raw, out) == 0  # and the next run succeeds
     assert count(db, "select count(*) from runs") == 2
     assert not tmp_db.exists()
+
+
+def test_the_instance_config_limits_duckdb_writers_to_one(tmp_path: Path):
+    shutil.copy(ROOT / "deploy" / "dagster.yaml", tmp_path / "dagster.yaml")
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    config = instance.get_concurrency_config()
+    assert config.pool_config.default_pool_limit == 1  # the duckdb_writer pool
+    assert config.run_queue_config.max_concurrent_runs > 1  # years run side by side
