@@ -165,13 +165,19 @@ def html_to_text(markup: str) -> str:
 def looks_like_html(text: str) -> bool:
     """True when text is markup even though its file name does not say so.
 
-    A doctype or an `<html>`, `<head>` or `<body>` tag decides; otherwise several common
-    tags must appear. Report text never holds tags (titles are quoted with 《》, not <>).
+    A doctype or an `<html>`, `<head>` or `<body>` tag decides. Otherwise the text must close
+    block elements (`</p>`, `</td>`, …) and carry tags on a good share of its lines: scraped
+    text with a few stray `<br>` left in its cells is text, and reading it as HTML would join
+    its lines. Report text never holds tags of its own (titles are quoted with 《》, not <>).
     """
     head = text[:65536]
     if _DOCUMENT_TAG.search(head):
         return True
-    return len(_COMMON_TAG.findall(head)) >= 3
+    if len(_COMMON_TAG.findall(head)) < 3 or not _CLOSING_BLOCK.search(head):
+        return False
+    lines = [line for line in head.splitlines() if line.strip()]
+    tagged = sum(1 for line in lines if _COMMON_TAG.search(line))
+    return tagged * 4 >= len(lines)
 
 
 _DOCUMENT_TAG = re.compile(r"<!doctype\s+html|<(?:html|head|body)(?:\s[^<>]*)?>", re.IGNORECASE)
@@ -180,6 +186,7 @@ _COMMON_TAG = re.compile(
     r"|style|img|center)(?:\s[^<>]*)?/?>",
     re.IGNORECASE,
 )
+_CLOSING_BLOCK = re.compile(r"</(?:p|div|table|tr|td|th|li|ul|h[1-6]|span|a|font)\s*>", re.I)
 
 
 # --- declared charset -----------------------------------------------------------------------
@@ -316,6 +323,8 @@ class _Writer:
         caption = next((c for c in table if _tag(c) == "caption"), None)
         if caption is not None:
             self.walk(caption)
+        self.stray(table)
+        self.flush()
         rows = [(row, _cells(row)) for row in _rows(table)]
         if _is_layout(rows):
             for row, cells in rows:
@@ -325,6 +334,23 @@ class _Writer:
             return
         for line in _grid_lines([cells for _, cells in rows]):
             self.lines.append(line)
+
+    def stray(self, element: etree._Element) -> None:
+        """Text a table holds outside its cells; browsers show it before the table."""
+        self.text(element.text)
+        for child in element:
+            tag = _tag(child)
+            if tag in _TABLE_PARTS:
+                self.flush()
+                self.stray(child)
+                self.flush()
+            elif tag not in _NOT_STRAY:
+                self.walk(child)
+            self.text(child.tail)
+
+
+_TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "tr"})
+_NOT_STRAY = frozenset({"td", "th", "caption", "colgroup", "col"})
 
 
 # --- tables ---------------------------------------------------------------------------------

@@ -146,6 +146,22 @@ def test_br_and_paragraphs_inside_a_cell_do_not_split_the_row():
     assert row_cells(split_lines(line)[0].text) == ["商业企业", "科研机构", "危及“三安全一稳定”"]
 
 
+def test_text_a_table_holds_outside_its_cells_comes_before_it():
+    markup = page(
+        "<table>说明<tr><td>a</td><td>1</td></tr>注:单位为件<div>块</div>"
+        "<tbody><p>段落</p><tr><td>b</td><td>2</td></tr></tbody></table>后文"
+    )
+    assert html_to_text(markup).split("\n") == [
+        "说明",
+        "注:单位为件",
+        "块",
+        "段落",
+        "a | 1 |",
+        "b | 2 |",
+        "后文",
+    ]
+
+
 def test_merged_label_is_repeated_down_and_written_once_across():
     markup = page(
         "<table>"
@@ -259,6 +275,10 @@ def test_looks_like_html_finds_markup(text):
         "收到申请数 | 件 | 0 |",
         "数值 <5 件, 其他 > 3 件, 见<附件>",
         "",
+        # scraped text with a few tags left in it stays text: its lines are its structure
+        "自然人 | 商业<br>企业 | 科研<br>机构 | 其他<br/> |\n一、本年新收 | 1 | 0 | 0 |\n"
+        "二、上年结转 | 0 | 0 | 0 |\n三、本年度办理结果 | 1 | 0 | 0 |\n说明<b>:</b>无",
+        "正文</p>\n" + "第二段\n" * 20 + "<p>第三段</p><p>第四段</p>",
     ],
 )
 def test_looks_like_html_leaves_text_alone(text):
