@@ -327,8 +327,8 @@ class _Writer:
         self.flush()
         rows = [(row, _cells(row)) for row in _rows(table)]
         if _is_layout(rows):
-            for row, cells in rows:
-                for cell in cells or [row]:
+            for _, cells in rows:
+                for cell in cells:  # what a row holds outside its cells was written by stray
                     self.walk(cell)
                     self.flush()
             return

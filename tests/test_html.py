@@ -226,7 +226,8 @@ def test_layout_tables_are_read_as_blocks_and_their_data_tables_as_rows():
         "<p>一、总体情况</p><p>2022年,全区办理申请333件。</p>"
         "<table><tr><td>行政许可</td><td>69110</td></tr></table>"
         "<p>五、存在的主要问题</p></td></tr></table>"
-        "<table><tr><td><p>只有一列的表格是版式,</p><p>不是数据。</p></td></tr></table>"
+        "<table><tr><td><p>只有一列的表格是版式,</p><p>不是数据。</p></td></tr>"
+        "<tr><p>行里的段落只写一次</p></tr></table>"
     )
     assert html_to_text(markup).split("\n") == [
         "网站导航",
@@ -234,6 +235,7 @@ def test_layout_tables_are_read_as_blocks_and_their_data_tables_as_rows():
         "2022年,全区办理申请333件。",
         "行政许可 | 69110 |",
         "五、存在的主要问题",
+        "行里的段落只写一次",  # browsers show it before the table
         "只有一列的表格是版式,",
         "不是数据。",
     ]
