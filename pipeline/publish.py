@@ -211,4 +211,18 @@ def publish_warehouse(
             {"signature": signature, "counts": counts}, layout.file(WAREHOUSE_MANIFEST)
         )
     shutil.rmtree(layout.run_dir(run_id), ignore_errors=True)
+    _forget_abandoned_runs(layout)
     return PublishResult(rebuilt=rebuild, counts=counts, run=row)
+
+
+ABANDONED_AFTER = dt.timedelta(days=7)
+
+
+def _forget_abandoned_runs(layout: WarehouseLayout) -> None:
+    """Drop the step records of runs that never published (killed, or without a warehouse
+    step) once they are a week old."""
+    root = layout.run_dir("x").parent
+    cutoff = (now() - ABANDONED_AFTER).timestamp()
+    for folder in root.iterdir() if root.is_dir() else []:
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)

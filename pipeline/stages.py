@@ -192,13 +192,25 @@ def update_inventory(
         return _update_inventory(layout, raw_dir, workers)
 
 
+class EmptyRawDirectory(RuntimeError):
+    """The raw directory is empty although files were inventoried before."""
+
+
 def _update_inventory(layout: WarehouseLayout, raw_dir: Path, workers: int) -> InventorySummary:
+    previous = read_parquet(layout.documents, DOCUMENTS_SCHEMA)
     output = inventory_documents(
         raw_dir,
-        read_parquet(layout.documents, DOCUMENTS_SCHEMA),
+        previous,
         read_parquet(layout.quarantine_part("documents"), QUARANTINE_SCHEMA),
         workers=workers,
     )
+    if output.documents.is_empty() and previous.height:
+        # An unmounted disk looks like an empty directory: never drop every year because of it.
+        raise EmptyRawDirectory(
+            f"{raw_dir} holds no file, but {previous.height} were inventoried before; "
+            "refusing to drop them all (is the disk mounted?). Remove "
+            f"{layout.documents} to start from nothing."
+        )
     errors = {
         "documents": contract_errors(DocumentsFrame, output.documents, "documents"),
         "quarantine": contract_errors(QuarantineFrame, output.quarantine, "quarantine"),
@@ -433,6 +445,10 @@ def update_years(
     """
     version = version or parser_version()
     requested = sorted(set(years))
+    if not layout.documents.exists():
+        raise FileNotFoundError(
+            f"no inventory at {layout.documents}: materialise `documents` first"
+        )
     documents = read_parquet(layout.documents, DOCUMENTS_SCHEMA)
     manifests = {year: read_json(layout.manifest(PARSE_STAGE, year)) for year in requested}
     plans = plan_years(documents, manifests, requested, version=version, force=force)

@@ -259,3 +259,16 @@ def test_serial_and_parallel_runs_write_the_same_bytes(raw: Path, tmp_path: Path
     parallel = {k: v[1] for k, v in snapshot(tmp_path / "parallel").items()}
     assert serial == parallel
     assert tables(tmp_path / "serial") == tables(tmp_path / "parallel")
+
+
+def test_an_emptied_raw_directory_is_refused_not_taken_as_deleting_everything(
+    raw: Path, tmp_path: Path, capsys
+):
+    out = tmp_path / "out"
+    assert cli("run", raw, out) == 0
+    before = snapshot(out)
+    for path in raw.iterdir():
+        path.unlink()
+    assert cli("run", raw, out) == 1
+    assert "is the disk mounted" in capsys.readouterr().err
+    assert snapshot(out) == before
