@@ -141,6 +141,60 @@ def _backfill(args: argparse.Namespace) -> int:
     return _strict(storage) if args.strict else EXIT_OK
 
 
+def _status(args: argparse.Namespace) -> int:
+    from pipeline.accounting import account
+    from pipeline.model import DOCUMENTS_SCHEMA
+    from pipeline.storage import WarehouseLayout, combine_quarantine
+
+    layout = WarehouseLayout(Path(args.warehouse_dir))
+    if not layout.documents.exists():
+        print(
+            f"error: no pipeline output under {layout.root}: run the pipeline first",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    documents = read_parquet(layout.documents, DOCUMENTS_SCHEMA)
+    reports = read_table(layout, "reports")
+    statistics = read_table(layout, "statistics")
+    quarantine = combine_quarantine(layout)
+    encodings = documents.group_by("encoding").len().sort("encoding", nulls_last=True)
+    templates = reports.group_by("template").len().sort("template")
+    print(f"warehouse: {layout.root}")
+    print(
+        f"files: {documents.height} ("
+        + ", ".join(f"{e or 'undecoded'} {n}" for e, n in encodings.iter_rows())
+        + ")"
+    )
+    print(
+        f"reports: {reports.height} in {reports['report_year'].n_unique()} years ("
+        + ", ".join(f"{t} {n}" for t, n in templates.iter_rows())
+        + f"); spam flagged in {int(reports['spam_detected'].sum() or 0)}"
+    )
+    print(f"statistics: {statistics.height} rows")
+    print(f"quarantine: {quarantine.height} rows")
+    reasons = quarantine.group_by("stage", "reason").len().sort("stage", "reason")
+    for stage, reason, count in reasons.iter_rows():
+        print(f"  {stage:<11} {reason:<22} {count}")
+    ledger = account(layout)
+    print(
+        f"accounting: {'holds' if ledger.holds else 'BROKEN'}: {ledger.files} files = "
+        f"{ledger.files_with_reports} with reports + {ledger.files_only_quarantined} only "
+        f"quarantined + {len(ledger.files_pending)} pending; {ledger.table_rows_read} table "
+        f"rows read = {ledger.table_rows_in_statistics} in statistics + "
+        f"{ledger.table_rows_quarantined} quarantined"
+    )
+    for problem in [*ledger.files_lost, *ledger.table_rows_lost][:20]:
+        print(f"  lost: {problem}")
+    runs = read_parquet(layout.runs, RUNS_SCHEMA)
+    if runs.height:
+        run = runs.row(-1, named=True)
+        print(
+            f"last run: {run['mode']} finished {run['finished_at']:%Y-%m-%d %H:%M:%S} UTC, "
+            f"{run['files_parsed']} files parsed, {run['rule_failures']} rule failures"
+        )
+    return EXIT_OK if ledger.holds else EXIT_FAILED
+
+
 def _extract(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
@@ -189,6 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
     run.set_defaults(handler=_run)
     backfill.set_defaults(handler=_backfill)
+    status = commands.add_parser(
+        "status", help="counts, quarantine reasons and the accounting invariant of a warehouse"
+    )
+    status.add_argument("--warehouse-dir", default=DEFAULT_WAREHOUSE_DIR)
+    status.set_defaults(handler=_status)
     extract = commands.add_parser("extract", help="print the reports and figures of one file")
     extract.add_argument("file")
     extract.set_defaults(handler=_extract)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipeline.html import declared_charset, html_to_text, looks_like_html
 from pipeline.model import Rejected
 
 # Encodings tried, in order, for files without a byte-order mark. GB18030 is a superset of
@@ -25,8 +26,55 @@ def iter_raw_files(raw_dir: Path) -> Iterator[Path]:
             yield path
 
 
-def decode_bytes(data: bytes) -> tuple[str | None, str | None, Rejected | None]:
-    """(text, encoding, None) for readable bytes, or (None, None, why not)."""
+# File signatures of formats that are never report text (PDF, Office, archives, images).
+_BINARY_MAGIC = (
+    b"%PDF",
+    b"PK\x03\x04",
+    b"\xd0\xcf\x11\xe0",
+    b"Rar!",
+    b"\x1f\x8b",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"7z\xbc\xaf",
+)
+_SNIFF = 4096
+# Share of control characters (other than tab and line ends) above which text is not text.
+_MAX_CONTROL_SHARE = 0.05
+HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """utf-16-le / utf-16-be when every other byte is mostly NUL (CJK text has fewer, ASCII
+    markup many), else None."""
+    head = data[:_SNIFF]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _control_share(text: str) -> float:
+    head = text[:_SNIFF]
+    if not head:
+        return 0.0
+    control = sum(1 for ch in head if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or ch == "\ufffd")
+    return control / len(head)
+
+
+def decode_bytes(
+    data: bytes, declared: str | None = None
+) -> tuple[str | None, str | None, Rejected | None]:
+    """(text, encoding, None) for readable bytes, or (None, None, why not).
+
+    Order: a byte-order mark; then a charset the file declares (HTML); then UTF-8, then
+    GB18030 (a superset of GBK and GB2312). UTF-16 without a mark is recognised by its NUL
+    bytes. Known binary formats, NUL bytes and control characters make a file binary.
+    """
     if not data.strip():
         return None, None, Rejected("empty_file", "the file is empty", None, "")
     for bom, encoding in _BOMS:
@@ -39,26 +87,65 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None, Rejected | None]:
                     None,
                     Rejected("undecodable", f"{encoding} with BOM: {error}", None, ""),
                 )
-    if b"\x00" in data[:4096]:
-        return None, None, Rejected("binary_file", "the file holds NUL bytes: not text", None, "")
-    for encoding in _FALLBACK_ENCODINGS:
+    if data.startswith(_BINARY_MAGIC):
+        return (
+            None,
+            None,
+            Rejected("binary_file", f"a binary format (starts {data[:4]!r}), not text", None, ""),
+        )
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
         try:
-            return data.decode(encoding), encoding, None
+            return data.decode(utf16), utf16, None
         except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:_SNIFF]:
+        return None, None, Rejected("binary_file", "the file holds NUL bytes: not text", None, "")
+    candidates = [declared] if declared else []
+    candidates.extend(e for e in _FALLBACK_ENCODINGS if e != declared)
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
             continue
+        if _control_share(text) > _MAX_CONTROL_SHARE:
+            return (
+                None,
+                None,
+                Rejected(
+                    "binary_file", "mostly control characters once decoded: not text", None, ""
+                ),
+            )
+        return text, encoding, None
     return (
         None,
         None,
-        Rejected("undecodable", f"not valid in any of {', '.join(_FALLBACK_ENCODINGS)}", None, ""),
+        Rejected("undecodable", f"not valid in any of {', '.join(candidates)}", None, ""),
     )
+
+
+def is_html(source_file: str, text: str) -> bool:
+    """A saved web page: by its name, or by its markup when the name does not say."""
+    return source_file.lower().endswith(HTML_SUFFIXES) or looks_like_html(text)
 
 
 def decode_document(
     source_file: str, data: bytes
 ) -> tuple[str | None, str | None, Rejected | None]:
-    """The text of one raw file with line ends unified: (text, encoding, None) or
-    (None, None, why not). `source_file` names the file in messages."""
-    text, encoding, rejected = decode_bytes(data)
+    """The text of one raw file in the seed form: (text, encoding, None) or (None, None, why).
+
+    Line ends are unified. A saved HTML page (by name or by content) is decoded with the
+    charset it declares and turned into lines and `cell | cell |` rows (`pipeline.html`);
+    its encoding is then recorded as `<codec>+html`.
+    """
+    markup_named = source_file.lower().endswith(HTML_SUFFIXES)
+    declared = declared_charset(data) if markup_named or b"<" in data[:_SNIFF] else None
+    text, encoding, rejected = decode_bytes(data, declared)
     if text is None:
         return None, None, rejected
+    if is_html(source_file, text):
+        text = html_to_text(text)
+        encoding = f"{encoding}+html"
+        if not text.strip():
+            return None, None, Rejected("empty_file", "the page holds no text", None, "")
     return text.replace("\r\n", "\n").replace("\r", "\n"), encoding, None

@@ -20,7 +20,7 @@ from pipeline.tables import (
     parse_requests_table,
     parse_review_table,
 )
-from pipeline.text import Line
+from pipeline.text import Line, parse_value, row_cells
 
 NEW_TEMPLATES = frozenset({"new_2019", "new_2021"})
 # Metrics printed with a sign: the change in item counts (本年增/减). Every other figure is a
@@ -35,6 +35,9 @@ class ReportFigures:
     statistics: list[Figure] = field(default_factory=list)
     prose: list[Figure] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    # Lines that are table rows printing at least one number: each must end up as a
+    # statistic or a rejection (the accounting invariant).
+    table_rows: list[int] = field(default_factory=list)
 
 
 def parse_tables(lines: Sequence[Line], template: str) -> TableResult:
@@ -61,11 +64,35 @@ def extract_figures(lines: Sequence[Line], template: str) -> ReportFigures:
         extract_prose_figures(list(lines), new_template=template in NEW_TEMPLATES)
     )
     statistics = table_figures + (prose if template == "prose" else [])
+    rejected = tables.rejected + table_rejected + prose_rejected
+    rows = table_rows(lines)
+    read = {f.source_line for f in table_figures} | {r.source_line for r in rejected}
+    rejected.extend(
+        Rejected(
+            "unread_row",
+            "a table row printing figures that no table reader of the "
+            f"{template} template took: its layout is not recognised",
+            line.number,
+            line.raw,
+        )
+        for line in lines
+        if line.number in rows and line.number not in read
+    )
     return ReportFigures(
         statistics=statistics,
         prose=prose,
-        rejected=tables.rejected + table_rejected + prose_rejected,
+        rejected=rejected,
+        table_rows=sorted(rows),
     )
+
+
+def table_rows(lines: Sequence[Line]) -> set[int]:
+    """Numbers of the lines that are table rows (`… | …`) printing at least one number."""
+    return {
+        line.number
+        for line in lines
+        if "|" in line.text and any(parse_value(c).kind == "number" for c in row_cells(line.text))
+    }
 
 
 def screen_figures(figures: Sequence[Figure]) -> tuple[list[Figure], list[Rejected]]:

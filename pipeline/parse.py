@@ -50,6 +50,7 @@ class YearRecords:
     statistics: list[tuple[str, Figure]] = field(default_factory=list)
     prose: list[tuple[str, Figure]] = field(default_factory=list)
     rejected: list[tuple[str, Rejected]] = field(default_factory=list)
+    table_rows: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,4 +151,5 @@ def parse_file(source_file: str, data: bytes, years: Collection[int]) -> FilePar
         records.statistics.extend((report_id, figure) for figure in figures.statistics)
         records.prose.extend((report_id, figure) for figure in figures.prose)
         records.rejected.extend((report_id, rejected) for rejected in figures.rejected)
+        records.table_rows.extend((report_id, line) for line in figures.table_rows)
     return FileParse(source_file, hashlib.sha256(data).hexdigest(), by_year)

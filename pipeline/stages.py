@@ -32,6 +32,7 @@ import pandera.errors
 import pandera.polars as pa
 import polars as pl
 
+from pipeline.accounting import table_row_accounting
 from pipeline.documents import iter_raw_files
 from pipeline.model import (
     DOCUMENTS_SCHEMA,
@@ -50,6 +51,7 @@ from pipeline.reconcile import FAILED, reconcile
 from pipeline.storage import (
     PARSE_TABLES,
     RECONCILIATION_TABLES,
+    TABLE_ROWS_SCHEMA,
     WarehouseLayout,
     file_lock,
     read_json,
@@ -71,6 +73,7 @@ from schemas.frames import (
     ReportsFrame,
     SectionsFrame,
     StatisticsFrame,
+    TableRowsFrame,
 )
 
 log = logging.getLogger(__name__)
@@ -343,6 +346,7 @@ def year_frames(year: int, parts: Iterable[YearRecords]) -> dict[str, pl.DataFra
         records.statistics.extend(part.statistics)
         records.prose.extend(part.prose)
         records.rejected.extend(part.rejected)
+        records.table_rows.extend(part.table_rows)
     source_of = {report.report_id: report.source_file for report in records.reports}
     return {
         "reports": _reports_frame(records.reports),
@@ -359,6 +363,7 @@ def year_frames(year: int, parts: Iterable[YearRecords]) -> dict[str, pl.DataFra
             ],
             schema=QUARANTINE_SCHEMA,
         ),
+        "table_rows": pl.DataFrame(records.table_rows, schema=TABLE_ROWS_SCHEMA, orient="row"),
     }
 
 
@@ -399,6 +404,7 @@ _YEAR_CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
     "statistics": StatisticsFrame,
     "prose_figures": StatisticsFrame,
     "quarantine/statistics": QuarantineFrame,
+    "table_rows": TableRowsFrame,
 }
 
 
@@ -491,6 +497,11 @@ def update_years(
                 summary.contract_errors.setdefault(table, []).extend(messages)
             if any(broken.values()):
                 continue  # a pipeline bug: the year keeps its previous partition
+            ledger = table_row_accounting(
+                list(tables["table_rows"].iter_rows()),
+                tables["statistics"],
+                tables["quarantine/statistics"],
+            )
             hashes = write_year_tables(layout, plan.year, tables)
             files = {
                 name: parsed[name].sha256 if name in parsed else sha
@@ -503,6 +514,7 @@ def update_years(
                     "parser_version": version,
                     "files": files,
                     "outputs": hashes,
+                    "table_rows": ledger,
                 },
                 layout.manifest(PARSE_STAGE, plan.year),
             )

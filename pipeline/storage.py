@@ -44,6 +44,9 @@ from pipeline.model import (
 )
 
 YEAR_PREFIX = "report_year="
+
+# The table rows printing figures that each report holds (the accounting invariant's ledger).
+TABLE_ROWS_SCHEMA: dict[str, pl.DataType] = {"report_id": pl.String(), "source_line": pl.Int32()}
 PART_FILE = "part-0.parquet"
 
 # Tables stored one directory per report year, and their full schemas. The year lives in the
@@ -55,9 +58,17 @@ YEAR_TABLES: dict[str, dict[str, pl.DataType]] = {
     "prose_figures": STATISTICS_SCHEMA,
     "quarantine/statistics": QUARANTINE_SCHEMA,
     "reconciliation": RECONCILIATION_SCHEMA,
+    "table_rows": TABLE_ROWS_SCHEMA,
 }
 # The tables the parse stage writes for a year, and the one the reconciliation stage writes.
-PARSE_TABLES = ("reports", "sections", "statistics", "prose_figures", "quarantine/statistics")
+PARSE_TABLES = (
+    "reports",
+    "sections",
+    "statistics",
+    "prose_figures",
+    "quarantine/statistics",
+    "table_rows",
+)
 RECONCILIATION_TABLES = ("reconciliation",)
 
 

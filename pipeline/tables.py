@@ -295,6 +295,17 @@ def parse_requests_table(lines: Sequence[Line]) -> TableResult:
             result.figures.append(
                 _figure(metric, dimension, parse_value(raw), item, line.number, "requests")
             )
+    last_row = spec["last_row"]
+    if block and last_row not in compact_label(block[-1].text).replace(" ", ""):
+        result.rejected.append(
+            Rejected(
+                "table_truncated",
+                f"table 3 stops before its last row ({last_row}): the rows read are kept, "
+                "the rows after them are missing",
+                block[-1].number,
+                block[-1].raw,
+            )
+        )
     return result
 
 
@@ -339,7 +350,7 @@ def parse_review_table(lines: Sequence[Line]) -> TableResult:
     if len(collected) != len(codes):
         result.rejected.append(
             Rejected(
-                "row_shape",
+                "table_truncated" if len(collected) < len(codes) else "row_shape",
                 f"table 4 has {len(collected)} values, expected {len(codes)}",
                 collected[0][1] if collected else lines[start - 1].number,
                 " | ".join(c for c, _ in collected),

@@ -124,6 +124,18 @@ class QuarantineFrame(pa.DataFrameModel):
     raw: str = pa.Field(nullable=True)
 
 
+class TableRowsFrame(pa.DataFrameModel):
+    """One row per table line printing figures: the ledger of the accounting invariant."""
+
+    report_id: str
+    source_line: pl.Int32 = pa.Field(ge=1, unique=False)
+
+    @pa.dataframe_check
+    def rows_are_unique(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A line is one row of one report."""
+        return data.lazyframe.select(pl.struct("report_id", "source_line").is_duplicated().not_())
+
+
 class ReconciliationFrame(pa.DataFrameModel):
     """One row per rule evaluation; ids come from schemas/rules.yaml."""
 

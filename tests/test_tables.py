@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from conftest import seed_text
+
+from pipeline.segment import segment_document
 from pipeline.tables import (
     parse_art20_tables,
     parse_old_table,
@@ -147,7 +150,7 @@ def test_review_table_cut_off_is_quarantined():
     cut = REVIEW_SPLIT_OVER_LINES.replace("5 | 0 | 0 | 0 | 0 | 0 |\n", "")
     result = parse_review_table(split_lines(cut))
     assert result.figures == []
-    assert result.rejected[0].reason == "row_shape"
+    assert result.rejected[0].reason == "table_truncated"
 
 
 ART20_TRUNCATED = """\
@@ -181,3 +184,16 @@ def test_art20_header_too_truncated_falls_back_to_template_columns():
         "art20.rules.repealed",
         "art20.rules.in_force",
     }
+
+
+def test_requests_table_cut_off_keeps_its_rows_and_says_it_is_cut() -> None:
+    name, text = seed_text("004")
+    report = next(r for r in segment_document(name, text) if r.report.template != "prose")
+    lines = list(report.lines)
+    last = max(i for i, ln in enumerate(lines) if "本年新收" in ln.text.replace(" ", ""))
+    cut = lines[: last + 4]  # 本年新收, 上年结转 and two rows more, then the page ends
+    result = parse_requests_table(cut)
+    assert result.figures  # what was read is kept
+    assert [r.reason for r in result.rejected] == ["table_truncated"]
+    whole = parse_requests_table(lines)
+    assert not [r for r in whole.rejected if r.reason == "table_truncated"]

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from pipeline.accounting import account
 from pipeline.defs.contracts import contract_result
 from pipeline.defs.documents.assets import documents
 from pipeline.defs.partitions import FORCE_TAG, YEARS, years_of
@@ -57,7 +58,16 @@ CHECKS = (
             code_version=parser_version(),
         ),
     ],
-    check_specs=[dg.AssetCheckSpec(name, asset=asset, blocking=True) for asset, name, _ in CHECKS],
+    check_specs=[
+        *(dg.AssetCheckSpec(name, asset=asset, blocking=True) for asset, name, _ in CHECKS),
+        dg.AssetCheckSpec(
+            "accounting",
+            asset="statistics",
+            blocking=True,
+            description="Every inventoried file is in reports or quarantine; every table row "
+            "printing figures is in statistics or quarantine.",
+        ),
+    ],
     partitions_def=YEARS,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
@@ -119,3 +129,15 @@ def parse_years(
         errors = [m for table in tables for m in summary.contract_errors.get(table, [])]
         rows = summary.reports_written if asset == "reports" else summary.statistics_written
         yield contract_result(asset, name, errors, rows)
+    ledger = account(storage.layout)
+    yield dg.AssetCheckResult(
+        asset_key="statistics",
+        check_name="accounting",
+        passed=ledger.holds,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=None if ledger.holds else "something read was neither stored nor quarantined",
+        metadata={
+            key: dg.MetadataValue.json(value) if isinstance(value, list) else value
+            for key, value in ledger.summary().items()
+        },
+    )

@@ -1,0 +1,112 @@
+"""The accounting invariant: nothing read is lost.
+
+Every file of the inventory is either in `reports` (as many reports as the inventory found in
+it) or in `quarantine`; every statistics-table row a reader took is either in `statistics` or in
+`quarantine`. A file whose years have not all been parsed yet (a run of some years only) is
+pending, not lost. The row side is counted when a year is written and kept in its manifest.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from pipeline.model import DOCUMENTS_SCHEMA, QUARANTINE_SCHEMA
+from pipeline.storage import WarehouseLayout, read_json, read_parquet, read_table, stored_years
+
+MAX_LISTED = 20
+
+
+@dataclass(slots=True)
+class Accounting:
+    """Where every file and every table row read went."""
+
+    files: int = 0
+    files_with_reports: int = 0
+    files_only_quarantined: int = 0
+    files_pending: list[str] = field(default_factory=list)
+    files_lost: list[str] = field(default_factory=list)
+    table_rows_read: int = 0
+    table_rows_in_statistics: int = 0
+    table_rows_quarantined: int = 0
+    table_rows_lost: list[str] = field(default_factory=list)
+
+    @property
+    def holds(self) -> bool:
+        return not self.files_lost and not self.table_rows_lost
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "files_with_reports": self.files_with_reports,
+            "files_only_quarantined": self.files_only_quarantined,
+            "files_pending": len(self.files_pending),
+            "files_lost": self.files_lost[:MAX_LISTED],
+            "table_rows_read": self.table_rows_read,
+            "table_rows_in_statistics": self.table_rows_in_statistics,
+            "table_rows_quarantined": self.table_rows_quarantined,
+            "table_rows_lost": self.table_rows_lost[:MAX_LISTED],
+        }
+
+
+def account(layout: WarehouseLayout) -> Accounting:
+    """Check the invariant over everything stored below the warehouse directory."""
+    documents = read_parquet(layout.documents, DOCUMENTS_SCHEMA)
+    quarantined = set(
+        read_parquet(layout.quarantine_part("documents"), QUARANTINE_SCHEMA)["source_file"]
+    )
+    years = stored_years(layout, "reports")
+    manifests = {year: read_json(layout.manifest("parse", year)) or {} for year in years}
+    reports = read_table(layout, "reports")
+    per_file = Counter(reports["source_file"].to_list())
+    result = Accounting(files=documents.height)
+    for row in documents.iter_rows(named=True):
+        name, expected = row["source_file"], int(row["reports"] or 0)
+        if expected == 0:
+            if name in quarantined:
+                result.files_only_quarantined += 1
+            else:
+                result.files_lost.append(f"{name}: no report and no quarantine row")
+            continue
+        current = all(
+            manifests.get(int(year), {}).get("files", {}).get(name) == row["sha256"]
+            for year in row["report_years"] or []
+        )
+        if not current:
+            result.files_pending.append(name)
+        elif per_file.get(name, 0) != expected:
+            result.files_lost.append(
+                f"{name}: {expected} report(s) found, {per_file.get(name, 0)} stored"
+            )
+        else:
+            result.files_with_reports += 1
+    for year, manifest in manifests.items():
+        rows = manifest.get("table_rows")
+        if not rows:
+            continue
+        result.table_rows_read += int(rows.get("read", 0))
+        result.table_rows_in_statistics += int(rows.get("in_statistics", 0))
+        result.table_rows_quarantined += int(rows.get("quarantined", 0))
+        result.table_rows_lost.extend(f"{year}: {lost}" for lost in rows.get("lost", []))
+    return result
+
+
+def table_row_accounting(
+    read: list[tuple[str, int]], statistics: pl.DataFrame, quarantine: pl.DataFrame
+) -> dict[str, Any]:
+    """Of the (report, line) table rows the readers took, which are in which table."""
+    in_statistics = set(statistics.select("report_id", "source_line").iter_rows())
+    in_quarantine = set(quarantine.select("report_id", "source_line").iter_rows())
+    taken = sorted(set(read))
+    lost = [pair for pair in taken if pair not in in_statistics and pair not in in_quarantine]
+    return {
+        "read": len(taken),
+        "in_statistics": sum(1 for pair in taken if pair in in_statistics),
+        "quarantined": sum(
+            1 for pair in taken if pair not in in_statistics and pair in in_quarantine
+        ),
+        "lost": [f"{report_id} line {line}" for report_id, line in lost[:MAX_LISTED]],
+    }
