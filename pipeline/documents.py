@@ -96,9 +96,11 @@ def decode_bytes(
     utf16 = _utf16_without_bom(data)
     if utf16 is not None:
         try:
-            return data.decode(utf16), utf16, None
+            text = data.decode(utf16)
         except UnicodeDecodeError:
-            pass
+            text = None
+        if text is not None and _control_share(text) <= _MAX_CONTROL_SHARE:
+            return text, utf16, None
     if b"\x00" in data[:_SNIFF]:
         return None, None, Rejected("binary_file", "the file holds NUL bytes: not text", None, "")
     candidates = [declared] if declared else []
