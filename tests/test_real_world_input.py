@@ -212,11 +212,18 @@ def test_status_prints_counts_and_reasons(crawl, capsys):
     assert "accounting: holds" in printed
 
 
+def test_a_whole_seed_in_utf16_without_a_byte_order_mark_decodes(raw_dir: Path):
+    text = (raw_dir / F004).read_text(encoding="utf-8")
+    assert decode_bytes(text.encode("utf-16-le"))[0] == text
+
+
 def test_decoding_recognises_what_is_not_text():
     assert decode_bytes(b"")[2].reason == "empty_file"
     assert decode_bytes(b"\x00\x01\x02\x03" * 10)[2].reason == "binary_file"
     assert decode_bytes(bytes(range(1, 32)) * 20)[2].reason == "binary_file"
-    assert decode_bytes("年度报告".encode("utf-16-le"))[0] == "年度报告"  # no byte-order mark
+    row = "2021年度报告\n一、本年新收政府信息公开申请数量 | 323 | 0 | 0 |\n"
+    assert decode_bytes(row.encode("utf-16-le"))[:2] == (row, "utf-16-le")  # no byte-order mark
+    assert decode_bytes(row.encode("utf-16-be"))[:2] == (row, "utf-16-be")
     assert decode_bytes("年度报告".encode("gbk"))[:2] == ("年度报告", "gb18030")
     # a page that declares one charset but is in another is still read
     page = '<meta charset="utf-8"><p>政府信息公开</p>'.encode("gbk")
