@@ -45,15 +45,19 @@ HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """utf-16-le / utf-16-be when every other byte is mostly NUL (CJK text has fewer, ASCII
-    markup many), else None."""
-    head = data[:_SNIFF]
+    """utf-16-le / utf-16-be when the NUL bytes sit mostly on one side of each code unit.
+
+    Every ASCII character (digits, bars, line ends) puts a NUL in the high byte; CJK
+    characters rarely do. Binary data has its NULs on both sides alike.
+    """
+    head = data[: _SNIFF - _SNIFF % 2]
     if len(head) < 4:
         return None
-    even, odd = head[0::2], head[1::2]
-    if odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
+    even = head[0::2].count(0) / len(head[0::2])
+    odd = head[1::2].count(0) / len(head[1::2])
+    if odd > 0.1 and odd > 4 * even:
         return "utf-16-le"
-    if even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
+    if even > 0.1 and even > 4 * odd:
         return "utf-16-be"
     return None
 
