@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
@@ -39,8 +39,3 @@ def map_ordered(
         yield from pool.map(
             function, items, chunksize=max(1, min(chunksize, len(items) // workers))
         )
-
-
-def flatten(groups: Iterable[Iterable[T]]) -> list[T]:
-    """All items of all groups, in order."""
-    return [item for group in groups for item in group]

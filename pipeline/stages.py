@@ -302,6 +302,17 @@ def _parse_job(item: tuple[str, str, tuple[int, ...]]) -> FileParse:
     return parse_file(source_file, Path(path).read_bytes(), years)
 
 
+def parse_files(
+    raw_dir: Path, years_of_file: Mapping[str, Iterable[int]], workers: int
+) -> dict[str, FileParse]:
+    """Parse each file for the given years of its reports, in `workers` processes."""
+    jobs = [
+        (name, str(raw_dir / name), tuple(sorted(set(years))))
+        for name, years in sorted(years_of_file.items())
+    ]
+    return {result.source_file: result for result in map_ordered(_parse_job, jobs, workers)}
+
+
 def _quarantine_record(
     source_file: str, report_id: str | None, stage: str, rejected: Rejected
 ) -> dict[str, Any]:
@@ -462,8 +473,7 @@ def update_years(
     for plan in plans:
         for source_file in plan.parse:
             wanted[source_file].add(plan.year)
-    jobs = [(name, str(raw_dir / name), tuple(sorted(ys))) for name, ys in sorted(wanted.items())]
-    parsed = {result.source_file: result for result in map_ordered(_parse_job, jobs, workers)}
+    parsed = parse_files(raw_dir, wanted, workers)
     summary = ParseSummary(years_requested=requested, files_parsed=sorted(parsed))
     for plan in plans:
         if plan.action == "skip":
@@ -626,8 +636,7 @@ def parse_corpus(raw_dir: Path, *, workers: int = 1) -> dict[str, pl.DataFrame]:
     for year, files in by_year.items():
         for name in files:
             wanted[name].add(year)
-    jobs = [(name, str(raw_dir / name), tuple(sorted(ys))) for name, ys in sorted(wanted.items())]
-    parsed = list(map_ordered(_parse_job, jobs, workers))
+    parsed = list(parse_files(raw_dir, wanted, workers).values())
     years = [
         year_frames(year, (p.by_year[year] for p in parsed if year in p.by_year))
         for year in sorted(by_year)

@@ -267,11 +267,6 @@ def read_table(
     return pl.concat(frames, how="vertical")
 
 
-def read_statistics(root: Path) -> pl.DataFrame:
-    """All year partitions of the statistics below `root` (a `parquet/statistics` dir)."""
-    return read_table(WarehouseLayout(root.parent.parent), "statistics")
-
-
 def combine_quarantine(layout: WarehouseLayout) -> pl.DataFrame:
     """All stages' quarantine rows in one frame: the inventory's, then each year's."""
     parts = [read_parquet(layout.quarantine_part("documents"), QUARANTINE_SCHEMA)]

@@ -38,18 +38,29 @@ class RawChanges:
         return f"{year if year is not None else 'inventory'}:{digest.hexdigest()[:16]}"
 
 
-def find_raw_changes(raw_dir: Path, documents: pl.DataFrame, cursor: dict[str, str]) -> RawChanges:
+# Files read and segmented in one sensor evaluation at most; the others wait for the next
+# evaluation (they are not in the cursor yet), so a large drop never times the sensor out.
+MAX_FILES_PER_TICK = 300
+
+
+def find_raw_changes(
+    raw_dir: Path,
+    documents: pl.DataFrame,
+    cursor: dict[str, str],
+    limit: int = MAX_FILES_PER_TICK,
+) -> RawChanges:
     """Files that differ from the inventory and were not asked for yet, by report year.
 
     A changed file asks for its new years and the years it held before (its reports may have
     left them); a removed file asks for the years it held. Files whose size and mtime match the
-    inventory are not read at all.
+    inventory are not read at all, and at most `limit` new files are read per evaluation.
     """
     known = {row["source_file"]: row for row in documents.iter_rows(named=True)}
     years: dict[int, set[str]] = defaultdict(set)
     without_year: set[str] = set()
     new_cursor: dict[str, str] = {}
     present: set[str] = set()
+    scanned = 0
     for path in iter_raw_files(raw_dir):
         name = path.relative_to(raw_dir).as_posix()
         present.add(name)
@@ -57,13 +68,19 @@ def find_raw_changes(raw_dir: Path, documents: pl.DataFrame, cursor: dict[str, s
         entry = known.get(name)
         if entry and entry["size_bytes"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns:
             continue
+        if scanned >= limit:
+            if name in cursor:
+                new_cursor[name] = cursor[name]  # asked for already; look again next time
+            continue  # the next evaluation reads it
         data = path.read_bytes()
         sha256 = hashlib.sha256(data).hexdigest()
         if entry and entry["sha256"] == sha256:
             continue
-        new_cursor[name] = sha256
         if cursor.get(name) == sha256:
+            new_cursor[name] = sha256
             continue
+        scanned += 1
+        new_cursor[name] = sha256
         scan = scan_file(name, data)
         before = (entry["report_years"] or []) if entry else []
         wanted = set(scan.report_years) | {int(year) for year in before}

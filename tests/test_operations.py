@@ -209,3 +209,22 @@ def test_the_instance_config_limits_duckdb_writers_to_one(tmp_path: Path):
     config = instance.get_concurrency_config()
     assert config.pool_config.default_pool_limit == 1  # the duckdb_writer pool
     assert config.run_queue_config.max_concurrent_runs > 1  # years run side by side
+
+
+def test_a_large_drop_is_taken_a_slice_per_evaluation(raw: Path, tmp_path: Path):
+    from pipeline.model import DOCUMENTS_SCHEMA
+    from pipeline.storage import WarehouseLayout, read_parquet
+    from pipeline.watch import find_raw_changes
+
+    out = tmp_path / "out"
+    assert run_cli(raw, out) == 0
+    documents = read_parquet(WarehouseLayout(out).documents, DOCUMENTS_SCHEMA)
+    for i in range(5):
+        shutil.copy(raw / F001, raw / f"new_{i}.txt")
+    first = find_raw_changes(raw, documents, {}, limit=2)
+    assert first.years == {2018: ("new_0.txt", "new_1.txt")}
+    second = find_raw_changes(raw, documents, first.cursor, limit=2)
+    assert second.years == {2018: ("new_2.txt", "new_3.txt")}
+    third = find_raw_changes(raw, documents, second.cursor, limit=2)
+    assert third.years == {2018: ("new_4.txt",)}
+    assert find_raw_changes(raw, documents, third.cursor, limit=2).years == {}
