@@ -107,6 +107,8 @@ class SourceTable:
     schema: dict[str, pl.DataType]
     pattern: str
     hive: bool = False
+    # Absent on a first build (the run records are added when the build is published).
+    may_be_absent: bool = False
 
 
 SOURCE_TABLES = (
@@ -133,7 +135,7 @@ SOURCE_TABLES = (
     SourceTable(
         "reconciliation", RECONCILIATION_SCHEMA, "reconciliation/report_year=*/*.parquet", hive=True
     ),
-    SourceTable("runs", RUNS_SCHEMA, "runs.parquet"),
+    SourceTable("runs", RUNS_SCHEMA, "runs.parquet", may_be_absent=True),
 )
 
 
@@ -228,7 +230,8 @@ def load_source_table(
     con.execute(f"create table {_quote(source.name)} (\n    {columns}\n)")
     files = input_files(parquet_dir, source.pattern)
     if not files:
-        logger.warning("no input for %s under %s: table left empty", source.name, parquet_dir)
+        log = logger.debug if source.may_be_absent else logger.warning
+        log("no input for %s under %s: table left empty", source.name, parquet_dir)
         return source.name
     reader = "read_parquet(?, union_by_name = true"
     if source.hive:
