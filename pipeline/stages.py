@@ -50,6 +50,7 @@ from pipeline.pool import map_ordered
 from pipeline.reconcile import FAILED, reconcile
 from pipeline.storage import (
     PARSE_TABLES,
+    PART_FILE,
     RECONCILIATION_TABLES,
     TABLE_ROWS_SCHEMA,
     WarehouseLayout,
@@ -445,6 +446,20 @@ class ParseSummary:
     contract_errors: dict[str, list[str]] = field(default_factory=dict)
 
 
+def _intact_manifest(layout: WarehouseLayout, year: int) -> dict[str, Any] | None:
+    """A year's manifest, or None when one of the files it lists is missing (deleted by
+    hand, or a crash between swaps): the year is then rebuilt, never merged into a hole."""
+    manifest = read_json(layout.manifest(PARSE_STAGE, year))
+    if manifest is None:
+        return None
+    tables = manifest.get("outputs", {})
+    if set(tables) != set(PARSE_TABLES) or not all(
+        (layout.year_dir(table, year) / PART_FILE).exists() for table in tables
+    ):
+        return None
+    return manifest
+
+
 def update_years(
     layout: WarehouseLayout,
     raw_dir: Path,
@@ -467,7 +482,7 @@ def update_years(
             f"no inventory at {layout.documents}: materialise `documents` first"
         )
     documents = read_parquet(layout.documents, DOCUMENTS_SCHEMA)
-    manifests = {year: read_json(layout.manifest(PARSE_STAGE, year)) for year in requested}
+    manifests = {year: _intact_manifest(layout, year) for year in requested}
     plans = plan_years(documents, manifests, requested, version=version, force=force)
     wanted: dict[str, set[int]] = defaultdict(set)
     for plan in plans:

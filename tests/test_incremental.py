@@ -272,3 +272,16 @@ def test_an_emptied_raw_directory_is_refused_not_taken_as_deleting_everything(
     assert cli("run", raw, out) == 1
     assert "is the disk mounted" in capsys.readouterr().err
     assert snapshot(out) == before
+
+
+def test_a_year_whose_files_went_missing_is_rebuilt_not_merged_into_a_hole(
+    raw: Path, tmp_path: Path
+):
+    layout = WarehouseLayout(tmp_path / "out")
+    update_inventory(layout, raw)
+    update_years(layout, raw, all_years())
+    before = read_table(layout, "statistics", [2022])
+    shutil.rmtree(layout.year_dir("statistics", 2022))
+    again = update_years(layout, raw, all_years())
+    assert again.years_written == [2022]
+    assert read_table(layout, "statistics", [2022]).equals(before)
