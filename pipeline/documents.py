@@ -6,8 +6,10 @@ gets a quarantine row with the reason and the run goes on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from pipeline.html import declared_charset, html_to_text, looks_like_html
 from pipeline.model import Rejected
@@ -16,6 +18,15 @@ from pipeline.model import Rejected
 # GBK and GB2312, the commonest encodings on county government sites.
 _FALLBACK_ENCODINGS = ("utf-8", "gb18030")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def same_stat(entry: Mapping[str, Any] | None, stat: os.stat_result) -> bool:
+    """The inventory row still describes the file: same size and mtime (so it is not read)."""
+    return (
+        entry is not None
+        and entry["size_bytes"] == stat.st_size
+        and entry["mtime_ns"] == stat.st_mtime_ns
+    )
 
 
 def iter_raw_files(raw_dir: Path) -> Iterator[Path]:

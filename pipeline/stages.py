@@ -33,7 +33,7 @@ import pandera.polars as pa
 import polars as pl
 
 from pipeline.accounting import table_row_accounting
-from pipeline.documents import iter_raw_files
+from pipeline.documents import iter_raw_files, same_stat
 from pipeline.model import (
     DOCUMENTS_SCHEMA,
     QUARANTINE_SCHEMA,
@@ -138,7 +138,7 @@ def inventory_documents(
         old = known.get(source_file)
         if old is None or old["parser_version"] != version or old["size_bytes"] != stat.st_size:
             to_scan.append((source_file, str(path)))
-        elif old["mtime_ns"] == stat.st_mtime_ns:
+        elif same_stat(old, stat):
             rows[source_file] = old
             kept.add(source_file)
         elif sha256_file(path) == old["sha256"]:

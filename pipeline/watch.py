@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.documents import iter_raw_files
+from pipeline.documents import iter_raw_files, same_stat
 from pipeline.parse import scan_file
 
 REMOVED = "removed"
@@ -66,7 +66,7 @@ def find_raw_changes(
         present.add(name)
         stat = path.stat()
         entry = known.get(name)
-        if entry and entry["size_bytes"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns:
+        if same_stat(entry, stat):
             continue
         if scanned >= limit:
             if name in cursor:
