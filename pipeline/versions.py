@@ -37,7 +37,14 @@ PARSER_FILES = (
     SCHEMAS / "prose_patterns.yaml",
 )
 RECONCILE_FILES = (PACKAGE / "reconcile.py", SCHEMAS / "rules.yaml")
-WAREHOUSE_FILES = (PACKAGE / "warehouse.py",)
+WAREHOUSE_FILES = (
+    PACKAGE / "warehouse.py",
+    PACKAGE / "dictionary.py",
+    PACKAGE / "harmonised.py",
+    SCHEMAS / "metrics.yaml",
+    SCHEMAS / "harmonised.yaml",
+    SCHEMAS / "dictionary.yaml",
+)
 
 
 def digest_files(paths: Iterable[Path]) -> str:
@@ -67,4 +74,4 @@ def reconcile_version() -> str:
 @cache
 def warehouse_version() -> str:
     """Version of the warehouse build: loader, SQL models and the catalogue it loads."""
-    return digest_files([*WAREHOUSE_FILES, *SQL.rglob("*.sql"), SCHEMAS / "metrics.yaml"])
+    return digest_files([*WAREHOUSE_FILES, *SQL.rglob("*.sql")])

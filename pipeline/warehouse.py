@@ -3,11 +3,13 @@
 The whole database is written to a temporary file beside the target and renamed onto it at the
 end, so a reader sees either the previous warehouse or the new one, never a half-built file.
 
-Base tables (`reports`, `sections`, `statistics`, `prose_figures`, `quarantine`, `metrics`) are
-copied in as tables, not views over Parquet, so the database file is self-contained. Their
-columns come from the frame schemas in `pipeline.model`, which makes a missing input an empty
-table with the right columns. Then every model in `sql/staging/` and `sql/marts/` runs, in
-sorted order per folder, as `create or replace table <file stem> as <the file's select>`.
+Base tables (`reports`, `sections`, `statistics`, `prose_figures`, `quarantine`, `metrics`,
+`harmonised_metrics`, `harmonised_sources`) are copied in as tables, not views over Parquet, so
+the database file is self-contained. Their columns come from the frame schemas in
+`pipeline.model`, which makes a missing input an empty table with the right columns. Then every
+model in `sql/staging/` and `sql/marts/` runs, in sorted order per folder, as
+`create or replace table <file stem> as <the file's select>`.
+Last, every table and column gets its description from the data dictionary (`COMMENT ON`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import duckdb
 import polars as pl
 
 from pipeline.catalogue import metrics
+from pipeline.dictionary import apply_comments
+from pipeline.harmonised import harmonised_metrics, source_rows
 from pipeline.model import (
     QUARANTINE_SCHEMA,
     RECONCILIATION_SCHEMA,
@@ -161,7 +165,11 @@ def build_database(parquet_dir: Path, path: Path, sql_dir: Path = SQL_DIR) -> di
     with duckdb.connect(str(path)) as con:
         tables = [load_source_table(con, source, parquet_dir) for source in SOURCE_TABLES]
         tables.append(load_metrics(con))
+        tables.extend(load_harmonised(con))
         tables.extend(run_model(con, model) for model in model_files(sql_dir))
+        missing = apply_comments(con)
+        if missing:
+            logger.warning("no data dictionary entry for %s (schemas/dictionary.yaml)", missing)
         counts = {name: count_rows(con, name) for name in tables}
         con.execute("checkpoint")
     return counts
@@ -278,6 +286,27 @@ def load_metrics(con: duckdb.DuckDBPyConnection) -> str:
         placeholders = ", ".join("?" for _ in METRICS_COLUMNS)
         con.executemany(f"insert into metrics values ({placeholders})", rows)
     return "metrics"
+
+
+def load_harmonised(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Create `harmonised_metrics` and `harmonised_sources` from schemas/harmonised.yaml."""
+    con.execute(
+        "create table harmonised_metrics "
+        "(code varchar, label_zh varchar, english varchar, ordinal integer)"
+    )
+    con.executemany(
+        "insert into harmonised_metrics values (?, ?, ?, ?)",
+        [
+            (metric.code, metric.label_zh, metric.english, ordinal)
+            for ordinal, metric in enumerate(harmonised_metrics().values(), start=1)
+        ],
+    )
+    con.execute(
+        "create table harmonised_sources (harmonised_metric varchar, priority integer, "
+        "metrics varchar[], templates varchar[], match varchar)"
+    )
+    con.executemany("insert into harmonised_sources values (?, ?, ?, ?, ?)", source_rows())
+    return ["harmonised_metrics", "harmonised_sources"]
 
 
 def model_files(sql_dir: Path) -> list[Path]:

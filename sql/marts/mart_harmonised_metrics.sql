@@ -1,0 +1,128 @@
+-- Grain: one row per (report_id, harmonised_metric) for every harmonised metric the report printed.
+-- A metric a report did not print has no row (not a zero row); `mart_report_rates` shows it as NULL.
+-- Rules: the sources of `schemas/harmonised.yaml` (table harmonised_sources) are tried in priority
+-- order and the first the report printed every part of wins. A source of several metrics is their
+-- sum, a number only when every part was printed as a number (value_kind 'incomplete' otherwise:
+-- an empty cell is not counted as zero). `match` says whether the figure is the new template's
+-- own ('exact') or an old-template term DOMAIN.md pairs with it ('approximate').
+-- Only the `total` column of table 3 is harmonised: old templates have no applicant columns.
+with
+
+figures as (
+    select
+        report_id,
+        metric,
+        value,
+        value_kind,
+        qualifier,
+        source_line,
+    from stg_statistics__figures
+    where dimension = 'total'
+),
+
+report_list as (
+    select
+        report_id,
+        report_year,
+        agency,
+        region,
+        template,
+        source_file,
+    from reports
+),
+
+sources as (
+    select
+        harmonised_metric,
+        priority,
+        metrics,
+        templates,
+        match,
+    from harmonised_sources
+),
+
+candidates as (
+    select
+        report_list.report_id,
+        sources.harmonised_metric,
+        sources.priority,
+        sources.metrics as source_metrics,
+        sources.match,
+        unnest(sources.metrics) as metric,
+    from report_list
+    inner join sources
+        on sources.templates is null or list_contains(sources.templates, report_list.template)
+),
+
+readings as (
+    select
+        candidates.report_id,
+        candidates.harmonised_metric,
+        candidates.priority,
+        candidates.source_metrics,
+        candidates.match,
+        len(candidates.source_metrics) as parts,
+        count(figures.metric) as parts_printed,
+        count(*) filter (where figures.value_kind = 'number') as parts_numbers,
+        sum(figures.value) filter (where figures.value_kind = 'number') as value_sum,
+        any_value(figures.value_kind) as single_value_kind,
+        bool_or(figures.qualifier = 'approx') as any_approx,
+        list_sort(list(figures.source_line) filter (where figures.source_line is not null))
+            as source_lines,
+    from candidates
+    left join figures
+        on figures.report_id = candidates.report_id and figures.metric = candidates.metric
+    group by all
+),
+
+chosen as (
+    select
+        *,
+        row_number() over (
+            partition by report_id, harmonised_metric order by priority
+        ) as source_rank,
+    from readings
+    where parts_printed = parts
+),
+
+consistency as (
+    select
+        report_id,
+        count(*) filter (where status = 'fail') = 0 as is_consistent,
+    from reconciliation
+    group by report_id
+),
+
+final as (
+    select
+        report_list.report_id,
+        report_list.report_year,
+        report_list.agency,
+        report_list.region,
+        report_list.template,
+        report_list.source_file,
+        chosen.harmonised_metric,
+        harmonised_metrics.label_zh,
+        harmonised_metrics.english,
+        case when chosen.parts_numbers = chosen.parts then chosen.value_sum end as value,
+        case
+            when chosen.parts_numbers = chosen.parts then 'number'
+            when chosen.parts = 1 then chosen.single_value_kind
+            else 'incomplete'
+        end as value_kind,
+        case when chosen.any_approx then 'approx' else 'exact' end as qualifier,
+        chosen.source_metrics,
+        chosen.match,
+        chosen.source_lines,
+        coalesce(consistency.is_consistent, true) as is_consistent,
+        harmonised_metrics.ordinal as metric_ordinal,
+    from chosen
+    inner join report_list on report_list.report_id = chosen.report_id
+    inner join harmonised_metrics on harmonised_metrics.code = chosen.harmonised_metric
+    left join consistency on consistency.report_id = chosen.report_id
+    where chosen.source_rank = 1
+)
+
+select * exclude (metric_ordinal)
+from final
+order by report_year, report_id, metric_ordinal
