@@ -1,4 +1,4 @@
-"""Command line: `python -m pipeline run | backfill | extract`.
+"""Command line: `python -m pipeline run | backfill | status | extract | dictionary | report`.
 
 `run` materialises every asset over every year, in process and incrementally (files whose
 sha256 and parser version are unchanged are not parsed again). `backfill --years 2010-2015`
@@ -10,19 +10,16 @@ pipeline itself could not run; with `--strict`, 3 when any report breaks a rule.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 import dagster as dg
 
 from pipeline.defs.partitions import FORCE_TAG, MODE_TAG, range_tags
 from pipeline.defs.resources import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR, PipelineStorage
-from pipeline.documents import decode_document
-from pipeline.extract import extract_document
+from pipeline.dictionary import DEFAULT_OUTPUT as DEFAULT_DICTIONARY
 from pipeline.model import RUNS_SCHEMA
 from pipeline.reconcile import FAILED
 from pipeline.storage import read_parquet, read_table
@@ -196,26 +193,42 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    from pipeline.examine import examine_file, render_text, to_json
+
     path = Path(args.file)
     if not path.is_file():
         print(f"error: no such file: {path}", file=sys.stderr)
         return EXIT_USAGE
-    text, _encoding, problem = decode_document(path.name, path.read_bytes())
-    if text is None:
-        print(f"error: {path}: {problem.message if problem else 'unreadable'}", file=sys.stderr)
+    examination = examine_file(path.name, path.read_bytes())
+    sys.stdout.write(to_json(examination) + "\n" if args.json else render_text(examination))
+    if examination.reports.is_empty():
+        problems = examination.quarantine["message"].to_list()
+        print(f"error: {path}: no report read: {'; '.join(problems)}", file=sys.stderr)
         return EXIT_FAILED
-    found = extract_document(path.name, text)
-    payload = [
-        {
-            "report": asdict(segmented.report),
-            "sections": [asdict(section) for section in segmented.sections],
-            "statistics": [asdict(figure) for figure in figures.statistics],
-            "prose_figures": [asdict(figure) for figure in figures.prose],
-            "rejected": [asdict(rejected) for rejected in figures.rejected],
-        }
-        for segmented, figures in found
-    ]
-    print(json.dumps(payload, ensure_ascii=False, indent=1))
+    return EXIT_OK
+
+
+def _dictionary(args: argparse.Namespace) -> int:
+    from pipeline.dictionary import write_dictionary
+
+    out = write_dictionary(Path(args.out), Path(args.sql_dir) if args.sql_dir else None)
+    print(f"data dictionary written to {out}")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pipeline.report import write_report
+
+    warehouse_dir = Path(args.warehouse_dir)
+    if not (warehouse_dir / "warehouse.duckdb").is_file():
+        print(
+            f"error: no warehouse.duckdb under {warehouse_dir}: run the pipeline first",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    raw_dir = Path(args.raw_dir) if args.raw_dir else None
+    out = write_report(warehouse_dir, raw_dir, Path(args.out) if args.out else None)
+    print(f"quality report written to {out}")
     return EXIT_OK
 
 
@@ -248,9 +261,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--warehouse-dir", default=DEFAULT_WAREHOUSE_DIR)
     status.set_defaults(handler=_status)
-    extract = commands.add_parser("extract", help="print the reports and figures of one file")
+    extract = commands.add_parser(
+        "extract",
+        help="parse one file and print its reports, figures, problems and failing rules "
+        "(reads and writes no warehouse)",
+    )
     extract.add_argument("file")
+    extract.add_argument("--json", action="store_true", help="JSON instead of a table")
     extract.set_defaults(handler=_extract)
+    dictionary = commands.add_parser(
+        "dictionary", help="write the data dictionary (docs/data_dictionary.md) from schemas/"
+    )
+    dictionary.add_argument("--out", default=str(DEFAULT_DICTIONARY))
+    dictionary.add_argument("--sql-dir", default="", help="SQL models (default: sql/)")
+    dictionary.set_defaults(handler=_dictionary)
+    report = commands.add_parser(
+        "report", help="write a self-contained quality report (report.html) of a warehouse"
+    )
+    report.add_argument("--warehouse-dir", default=DEFAULT_WAREHOUSE_DIR)
+    report.add_argument(
+        "--raw-dir", default=DEFAULT_RAW_DIR, help="raw files, to quote source lines"
+    )
+    report.add_argument("--out", default="", help="default: WAREHOUSE_DIR/report.html")
+    report.set_defaults(handler=_report)
     return parser
 
 

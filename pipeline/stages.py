@@ -159,7 +159,7 @@ def inventory_documents(
             "reports": scan.reports,
         }
         problems.extend(
-            _quarantine_record(source_file, p.report_id, p.stage, p.rejected) for p in scan.problems
+            quarantine_record(source_file, p.report_id, p.stage, p.rejected) for p in scan.problems
         )
     documents = pl.DataFrame([rows[name] for name in sorted(rows)], schema=DOCUMENTS_SCHEMA)
     quarantine = pl.concat(
@@ -314,7 +314,7 @@ def parse_files(
     return {result.source_file: result for result in map_ordered(_parse_job, jobs, workers)}
 
 
-def _quarantine_record(
+def quarantine_record(
     source_file: str, report_id: str | None, stage: str, rejected: Rejected
 ) -> dict[str, Any]:
     return {
@@ -370,7 +370,7 @@ def year_frames(year: int, parts: Iterable[YearRecords]) -> dict[str, pl.DataFra
         "prose_figures": _figures_frame(year, records.prose),
         "quarantine/statistics": pl.DataFrame(
             [
-                _quarantine_record(source_of[report_id], report_id, "statistics", rejected)
+                quarantine_record(source_of[report_id], report_id, "statistics", rejected)
                 for report_id, rejected in records.rejected
             ],
             schema=QUARANTINE_SCHEMA,
