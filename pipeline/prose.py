@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from re import _constants as _sre  # type: ignore[attr-defined]
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 from pipeline.catalogue import load_yaml, metric_codes, metrics
@@ -63,6 +65,12 @@ class _Statement:
     parts: tuple[_Part, ...]
     alone_min: int | None
     alone_lead: re.Pattern[str] | None
+    # Matches wherever the statement's {N} does (see `_number_hint`): every form and part
+    # holds {N}, so a sentence where it matches nowhere cannot hold any of them.
+    number_hint: re.Pattern[str]
+    # All parts as one alternation, tried in the parts' order: a position where it does not
+    # match is one where no part matches, checked with one regex call instead of one per part.
+    any_part: re.Pattern[str] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +108,122 @@ class _Hit:
     end: int
     figure: Figure
     negation: bool = False
+
+
+# --- prefilters -----------------------------------------------------------------------------
+# A prefilter is a cheap test that holds wherever a pattern can match: a sentence (or a
+# position) where it fails is skipped without running the pattern, so it saves time and never
+# loses a figure. Prefilters are derived from the compiled patterns themselves, never written
+# by hand beside them; where a pattern holds something the derivation does not know, there is
+# no prefilter and the pattern itself is run.
+
+_CATEGORIES = {
+    _sre.CATEGORY_DIGIT: r"\d",
+    _sre.CATEGORY_NOT_DIGIT: r"\D",
+    _sre.CATEGORY_SPACE: r"\s",
+    _sre.CATEGORY_NOT_SPACE: r"\S",
+    _sre.CATEGORY_WORD: r"\w",
+    _sre.CATEGORY_NOT_WORD: r"\W",
+}
+_ZERO_WIDTH = (_sre.ASSERT, _sre.ASSERT_NOT, _sre.AT)
+_REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT)
+_HINT_MAX_GAP = 8
+
+
+def _class_pieces(items: Sequence[tuple[Any, Any]]) -> set[str] | None:
+    """The members of a parsed character class as regex class pieces (None: a negated class)."""
+    pieces: set[str] = set()
+    for op, value in items:
+        if op is _sre.LITERAL:
+            pieces.add(re.escape(chr(value)))
+        elif op is _sre.RANGE:
+            pieces.add(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+        elif op is _sre.CATEGORY and value in _CATEGORIES:
+            pieces.add(_CATEGORIES[value])
+        else:
+            return None
+    return pieces
+
+
+def _edge(items: Sequence[tuple[Any, Any]], last: bool) -> tuple[set[str] | None, bool]:
+    """(class pieces of the first or last character a match of `items` can have, nullable).
+
+    None as the pieces: any character (something the derivation does not follow).
+    """
+    pieces: set[str] = set()
+    for op, value in reversed(items) if last else items:
+        found: set[str] | None
+        if op in _ZERO_WIDTH:
+            continue
+        if op is _sre.LITERAL:
+            found, nullable = {re.escape(chr(value))}, False
+        elif op is _sre.IN:
+            found, nullable = _class_pieces(value), False
+        elif op is _sre.SUBPATTERN and not value[1] & _sre.SRE_FLAG_IGNORECASE:
+            found, nullable = _edge(value[3], last)
+        elif op is _sre.BRANCH:
+            found, nullable = set(), False
+            for alternative in value[1]:
+                more, empty = _edge(alternative, last)
+                if more is None:
+                    return None, True
+                found, nullable = found | more, nullable or empty
+        elif op in _REPEATS:
+            found, nullable = _edge(value[2], last)
+            nullable = nullable or value[0] == 0
+        else:
+            return None, True
+        if found is None:
+            return None, True
+        pieces |= found
+        if not nullable:
+            return pieces, False
+    return pieces, True
+
+
+def _holding(items: Sequence[tuple[Any, Any]], group: int) -> Sequence[tuple[Any, Any]] | None:
+    """The sequence that holds `group` as an item, reached through groups only (so that every
+    item of it is part of every match)."""
+    for op, value in items:
+        if op is _sre.SUBPATTERN:
+            if value[0] == group:
+                return items
+            found = _holding(value[3], group)
+            if found is not None:
+                return found
+    return None
+
+
+def _number_hint(number: str) -> re.Pattern[str] | None:
+    """A fast regex that matches wherever the {N} pattern `number` matches, or None.
+
+    {N} is a number (group `num`) then, a few characters on, a unit (group `unit`). The hint
+    is a character that can end the number, at most as many characters as can stand between
+    the two, and a character that can start the unit: a superset of the matches of {N} that
+    the regex engine scans for quickly, since it starts with a character class.
+    """
+    try:
+        tree = _sre_parse.parse(number)
+    except re.error:
+        return None
+    if tree.state.flags & _sre.SRE_FLAG_IGNORECASE:
+        return None
+    groups = tree.state.groupdict
+    if "num" not in groups or "unit" not in groups:
+        return None
+    items = _holding(tree.data, groups["num"])
+    if items is None:
+        return None
+    indices = {value[0]: i for i, (op, value) in enumerate(items) if op is _sre.SUBPATTERN}
+    first, last = indices[groups["num"]], indices.get(groups["unit"], -1)
+    if last <= first:
+        return None
+    gap = _sre_parse.SubPattern(tree.state, list(items[first + 1 : last])).getwidth()[1]
+    ends, _ = _edge(items[first][1][3], last=True)
+    starts, _ = _edge(items[last][1][3], last=False)
+    if not ends or not starts or gap > _HINT_MAX_GAP:
+        return None
+    return re.compile(f"[{''.join(sorted(ends))}](?s:.){{0,{gap}}}[{''.join(sorted(starts))}]")
 
 
 # --- loading the patterns ------------------------------------------------------------------
@@ -143,6 +267,35 @@ def _templates_of(entry: Mapping[str, Any], where: str) -> frozenset[str]:
     if not templates or not templates <= set(TEMPLATES):
         raise PatternError(f"{where}: templates must be a subset of {TEMPLATES}")
     return templates
+
+
+_GROUP_NAME = re.compile(r"\(\?P(?:<(\w+)>|=(\w+)\))|\(\?\((\w+)\)")
+
+
+def _any_of(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One regex that matches at a position exactly where one of `patterns` matches there.
+
+    A prefilter: one call tells whether any of them can match, and only then are they tried
+    one by one, in their order, as before. Named groups are renamed apart (an alternation
+    cannot hold one name twice); they do not change what matches.
+    """
+    if not patterns:
+        return None
+
+    def rename(i: int, source: str) -> str:
+        def sub(match: re.Match[str]) -> str:
+            if match[1]:
+                return f"(?P<{match[1]}_{i}>"
+            if match[2]:
+                return f"(?P={match[2]}_{i})"
+            return f"(?({match[3]}_{i})"
+
+        return _GROUP_NAME.sub(sub, source)
+
+    try:
+        return re.compile("|".join(f"(?:{rename(i, p.pattern)})" for i, p in enumerate(patterns)))
+    except re.error:  # e.g. a global inline flag: no prefilter, the parts are tried one by one
+        return None
 
 
 def _placeholders(data: Mapping[str, Any], units: Sequence[str]) -> dict[str, str]:
@@ -193,6 +346,8 @@ def _load_statement(entry: Mapping[str, Any], data: Mapping[str, Any]) -> _State
         parts=tuple(parts),
         alone_min=int(alone["min_parts"]) if alone else None,
         alone_lead=_optional(alone.get("lead")) if alone else None,
+        number_hint=_number_hint(placeholders["N"]) or re.compile(placeholders["N"]),
+        any_part=_any_of([part.regex for part in parts]),
     )
 
 
@@ -344,9 +499,12 @@ class _Reader:
     ) -> list[_Hit]:
         """Read a list of parts starting at `position`, until text that is no part."""
         hits: list[_Hit] = []
+        any_part = statement.any_part
         while True:
             filler = self.rules.fillers.match(sentence, position)
             position = filler.end() if filler else position
+            if any_part is not None and any_part.match(sentence, position) is None:
+                return hits
             for part in statement.parts:
                 match = part.regex.match(sentence, position)
                 if match is None:
@@ -383,13 +541,19 @@ class _Reader:
                 hits.extend(self.scan_parts(sentence, offset, match.end(), statement, metric))
         return hits
 
-    def alone(self, sentence: str, offset: int, statement: _Statement) -> list[_Hit]:
-        """Lists of parts stated without their total."""
+    def alone(
+        self, sentence: str, offset: int, statement: _Statement, boundaries: set[int]
+    ) -> list[_Hit]:
+        """Lists of parts stated without their total.
+
+        `boundaries` are the sentence start and the ends of its `boundary` matches (the same
+        for every statement, so found once per sentence).
+        """
         if statement.alone_min is None:
             return []
-        starts = {0} | {m.end() for m in self.rules.boundary.finditer(sentence)}
+        starts = boundaries
         if statement.alone_lead is not None:
-            starts |= {m.end() for m in statement.alone_lead.finditer(sentence) if m.end()}
+            starts = starts | {m.end() for m in statement.alone_lead.finditer(sentence) if m.end()}
         hits: list[_Hit] = []
         covered = 0
         for start in sorted(starts):
@@ -442,10 +606,22 @@ class _Reader:
         active = [s for s in self.rules.statements if self.template in s.templates]
         for start, end in _sentences(self.masked, self.rules.sentence_end):
             sentence = self.masked[start:end]
+            # Every form and part of a statement holds its {N}: a statement whose {N} occurs
+            # nowhere in the sentence can read nothing there, so it is not tried.
+            found: dict[str, bool] = {}
+            numbered = []
             for statement in active:
+                key = statement.number_hint.pattern
+                if key not in found:
+                    found[key] = statement.number_hint.search(sentence) is not None
+                if found[key]:
+                    numbered.append(statement)
+            for statement in numbered:
                 hits.extend(self.totals(sentence, start, statement))
-            for statement in active:
-                hits.extend(self.alone(sentence, start, statement))
+            if numbered:
+                boundaries = {0} | {m.end() for m in self.rules.boundary.finditer(sentence)}
+                for statement in numbered:
+                    hits.extend(self.alone(sentence, start, statement, boundaries))
             hits.extend(self.negations(sentence, start))
         return hits
 
