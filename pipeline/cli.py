@@ -55,7 +55,12 @@ def execute(storage: PipelineStorage, first: int, last: int, tags: dict[str, str
     job = pipeline_definitions(storage).resolve_job_def("pipeline_job")
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
-            instance=instance, tags={**range_tags(first, last), **tags}, raise_on_error=False
+            instance=instance,
+            tags={**range_tags(first, last), **tags},
+            raise_on_error=False,
+            # Dagster's own step events stay off the terminal; the stages' progress lines
+            # (logger `pipeline.progress`) and warnings are what a user watches.
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
     failed_checks = [
         evaluation.check_name
@@ -289,6 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m pipeline`."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Other libraries' INFO chatter (Dagster's instance set-up) stays off the terminal.
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S"
+    )
+    logging.getLogger("pipeline").setLevel(logging.INFO)
     args = build_parser().parse_args(argv)
     return int(args.handler(args))

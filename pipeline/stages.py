@@ -47,6 +47,7 @@ from pipeline.model import (
 )
 from pipeline.parse import FileParse, FileScan, YearRecords, parse_file, scan_file
 from pipeline.pool import map_ordered
+from pipeline.progress import Progress
 from pipeline.reconcile import FAILED, reconcile
 from pipeline.storage import (
     PARSE_TABLES,
@@ -147,7 +148,9 @@ def inventory_documents(
         else:
             to_scan.append((source_file, str(path)))
     problems: list[dict[str, Any]] = []
+    progress = Progress("inventory: read and segment", len(to_scan))
     for source_file, mtime_ns, scan in map_ordered(_scan_job, to_scan, workers):
+        progress.advance(reports=scan.reports)
         rows[source_file] = {
             "source_file": source_file,
             "size_bytes": scan.size_bytes,
@@ -161,6 +164,7 @@ def inventory_documents(
         problems.extend(
             quarantine_record(source_file, p.report_id, p.stage, p.rejected) for p in scan.problems
         )
+    progress.finish()
     documents = pl.DataFrame([rows[name] for name in sorted(rows)], schema=DOCUMENTS_SCHEMA)
     quarantine = pl.concat(
         [
@@ -311,7 +315,14 @@ def parse_files(
         (name, str(raw_dir / name), tuple(sorted(set(years))))
         for name, years in sorted(years_of_file.items())
     ]
-    return {result.source_file: result for result in map_ordered(_parse_job, jobs, workers)}
+    results: dict[str, FileParse] = {}
+    with Progress("parse", len(jobs)) as progress:
+        for result in map_ordered(_parse_job, jobs, workers):
+            results[result.source_file] = result
+            progress.advance(
+                reports=sum(len(records.reports) for records in result.by_year.values())
+            )
+    return results
 
 
 def quarantine_record(
@@ -490,10 +501,12 @@ def update_years(
             wanted[source_file].add(plan.year)
     parsed = parse_files(raw_dir, wanted, workers)
     summary = ParseSummary(years_requested=requested, files_parsed=sorted(parsed))
+    progress = Progress("write years", sum(plan.action != "skip" for plan in plans), "years")
     for plan in plans:
         if plan.action == "skip":
             summary.years_skipped.append(plan.year)
             continue
+        progress.advance()
         with year_locks(layout, [plan.year], shared=False):
             if plan.action == "remove":
                 remove_year_tables(layout, plan.year, PARSE_TABLES)
@@ -547,6 +560,11 @@ def update_years(
         summary.reports_written += tables["reports"].height
         summary.statistics_written += tables["statistics"].height
         summary.quarantined_written += tables["quarantine/statistics"].height
+    progress.counts = {
+        "reports": summary.reports_written,
+        "statistics rows": summary.statistics_written,
+    }
+    progress.finish()
     return summary
 
 
@@ -602,7 +620,9 @@ def update_reconciliation(
         if years is not None
         else parsed_years | set(stored_years(layout, "reconciliation"))
     )
+    progress = Progress("reconcile", len(candidates), "years")
     for year in candidates:
+        progress.advance()
         manifest_path = layout.manifest(RECONCILIATION_STAGE, year)
         if year not in parsed_years:
             if manifest_path.exists() or layout.year_dir("reconciliation", year).exists():
@@ -636,6 +656,11 @@ def update_reconciliation(
         summary.years_written.append(year)
         summary.evaluations_written += frame.height
         summary.failures_written += frame.filter(FAILED).height
+    progress.counts = {
+        "years evaluated": len(summary.years_written),
+        "rule failures": summary.failures_written,
+    }
+    progress.finish()
     return summary
 
 

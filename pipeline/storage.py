@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from pipeline.model import (
     QUARANTINE_SCHEMA,
@@ -265,6 +266,13 @@ def read_table(
     if not frames:
         return pl.DataFrame(schema=YEAR_TABLES[table])
     return pl.concat(frames, how="vertical")
+
+
+def count_rows(layout: WarehouseLayout, table: str, years: Iterable[int] | None = None) -> int:
+    """Rows of a year-partitioned table, from the Parquet footers (no data is read)."""
+    wanted = stored_years(layout, table) if years is None else sorted(set(years))
+    paths = [layout.year_dir(table, year) / PART_FILE for year in wanted]
+    return sum(pq.ParquetFile(path).metadata.num_rows for path in paths if path.exists())
 
 
 def combine_quarantine(layout: WarehouseLayout) -> pl.DataFrame:

@@ -51,6 +51,7 @@ def documents(
     )
     yield dg.MaterializeResult(
         metadata={
+            "dagster/row_count": summary.files_seen,
             "files": summary.files_seen,
             "bytes": summary.bytes_seen,
             "files_scanned": len(summary.files_scanned),

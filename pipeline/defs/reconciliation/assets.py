@@ -57,6 +57,8 @@ def reconciliation(
     )
     yield dg.MaterializeResult(
         metadata={
+            "dagster/row_count": results.height,
+            "rule_failures": failures.height,
             "evaluations": results.height,
             "years_evaluated": dg.MetadataValue.json(summary.years_written),
             "by_status": dg.MetadataValue.json(by_status),

@@ -48,6 +48,13 @@ def warehouse(context: dg.AssetExecutionContext, storage: PipelineStorage) -> dg
             "row_counts": dg.MetadataValue.json(result.counts),
             "run": dg.MetadataValue.json(run),
             "files_parsed": run["files_parsed"],
+            "dagster/row_count": result.counts.get("statistics", 0),
+            "reports": run["reports"],
+            "quarantined": run["quarantined"],
             "rule_failures": run["rule_failures"],
+            "tables": dg.MetadataValue.md(
+                "| table | rows |\n| --- | --- |\n"
+                + "\n".join(f"| {name} | {n:,} |" for name, n in sorted(result.counts.items()))
+            ),
         }
     )

@@ -11,6 +11,7 @@ from pipeline.defs.partitions import FORCE_TAG, YEARS, years_of
 from pipeline.defs.resources import PipelineStorage
 from pipeline.publish import now, record_step
 from pipeline.stages import update_years
+from pipeline.storage import count_rows
 from pipeline.versions import parser_version
 
 REPORTS_DESCRIPTION = """Reports split out of the raw files (a file may hold many), per year.
@@ -114,13 +115,21 @@ def parse_years(
         "files_parsed": len(summary.files_parsed),
         "forced": force,
     }
+    layout = storage.layout
     yield dg.MaterializeResult(
-        asset_key="reports", metadata={**common, "reports_written": summary.reports_written}
+        asset_key="reports",
+        metadata={
+            **common,
+            "dagster/row_count": count_rows(layout, "reports", years),
+            "reports_written": summary.reports_written,
+        },
     )
     yield dg.MaterializeResult(
         asset_key="statistics",
         metadata={
             **common,
+            "dagster/row_count": count_rows(layout, "statistics", years),
+            "quarantined_rows": count_rows(layout, "quarantine/statistics", years),
             "statistics_rows_written": summary.statistics_written,
             "quarantined_rows_written": summary.quarantined_written,
         },
