@@ -26,6 +26,8 @@ from pipeline.model import Figure
 from pipeline.text import Line, chinese_numeral, is_table_line
 
 PATTERNS_FILE = "prose_patterns.yaml"
+# Conditions a text must meet, all of them: each is a set of literals, one of which it holds.
+_Needs = tuple[tuple[str, ...], ...]
 TEMPLATES = ("old", "new")
 _PLACEHOLDER = re.compile(r"\{([A-Z]+)\}")
 _MASK_CHAR = "\x00"
@@ -44,6 +46,8 @@ class _Form:
     label_excludes: re.Pattern[str] | None
     sentence_requires: re.Pattern[str] | None
     clause_excludes: re.Pattern[str] | None
+    # Literals a sentence must hold for the form to be read in it (see `_needs`).
+    needs: _Needs = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,8 @@ class _Statement:
     # All parts as one alternation, tried in the parts' order: a position where it does not
     # match is one where no part matches, checked with one regex call instead of one per part.
     any_part: re.Pattern[str] | None
+    # Literals a sentence must hold for any part to match in it (see `_needs`).
+    part_needs: _Needs = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,8 @@ class _Negation:
     gap_excludes: re.Pattern[str] | None
     after_excludes: re.Pattern[str] | None
     sentence_requires: re.Pattern[str] | None
+    # Literals a line must hold for the negation to be read in it (see `_needs`).
+    needs: _Needs = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +105,9 @@ class _Rules:
     mask: re.Pattern[str]
     sentence_end: re.Pattern[str]
     scope_subject: re.Pattern[str]
+    # the `number_hint` of every statement in one regex: a line where it finds nothing holds
+    # no figure any statement could read
+    any_number: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +190,63 @@ def _edge(items: Sequence[tuple[Any, Any]], last: bool) -> tuple[set[str] | None
         if not nullable:
             return pieces, False
     return pieces, True
+
+
+def _literals(items: Sequence[tuple[Any, Any]]) -> list[frozenset[str]]:
+    """Conditions every match of `items` meets: each a set of strings, one of which it holds.
+
+    A run of literal characters is one such string; a group or a repeat taken at least once
+    adds its own conditions; an alternation adds one condition whose strings are one from
+    each alternative (when every alternative has one). Anything else adds nothing.
+    """
+    conditions: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, value in [*items, (None, None)]:
+        if op is _sre.LITERAL:
+            run.append(chr(value))
+            continue
+        if run:
+            conditions.append(frozenset({"".join(run)}))
+            run = []
+        if op is _sre.SUBPATTERN and not value[1] & _sre.SRE_FLAG_IGNORECASE:
+            conditions.extend(_literals(value[3]))
+        elif op in _REPEATS and value[0] >= 1:
+            conditions.extend(_literals(value[2]))
+        elif op is _sre.BRANCH:
+            alternatives = [_literals(alternative) for alternative in value[1]]
+            if all(alternatives):
+                strongest = (max(a, key=lambda c: min(map(len, c))) for a in alternatives)
+                conditions.append(frozenset().union(*strongest))
+    return conditions
+
+
+def _needs(*patterns: re.Pattern[str] | None) -> _Needs:
+    """What a text must hold for each of `patterns` to match somewhere in it.
+
+    For a prefilter that costs a few `in` tests: a text (a sentence, a line) lacking one of
+    these literals cannot hold a match, so the patterns are not run on it.
+    """
+    found: set[tuple[str, ...]] = set()
+    for pattern in patterns:
+        if pattern is None or pattern.flags & re.IGNORECASE:
+            continue
+        try:
+            tree = _sre_parse.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
+        except re.error:
+            continue
+        found |= {tuple(sorted(c)) for c in _literals(tree.data)}
+    # the longest literals first: they are the rarest
+    return tuple(sorted(found, key=lambda c: (-min(map(len, c)), c)))
+
+
+def _holds(needs: _Needs, text: str) -> bool:
+    for alternatives in needs:
+        for literal in alternatives:
+            if literal in text:
+                break
+        else:
+            return False
+    return True
 
 
 def _holding(items: Sequence[tuple[Any, Any]], group: int) -> Sequence[tuple[Any, Any]] | None:
@@ -304,6 +372,11 @@ def _placeholders(data: Mapping[str, Any], units: Sequence[str]) -> dict[str, st
     return {**{k: str(v) for k, v in data["placeholders"].items()}, "N": number}
 
 
+def _with_needs(form: _Form) -> _Form:
+    # the label and the sentence are both parts of the sentence: what they need, it holds
+    return replace(form, needs=_needs(form.regex, form.sentence_requires, form.label_requires))
+
+
 def _load_statement(entry: Mapping[str, Any], data: Mapping[str, Any]) -> _Statement:
     name = str(entry["name"])
     metric_old, metric_new = _metrics_of(entry, name)
@@ -313,12 +386,14 @@ def _load_statement(entry: Mapping[str, Any], data: Mapping[str, Any]) -> _State
         raise PatternError(f"{name}: units {sorted(unknown)} are not in the `units` map")
     placeholders = _placeholders(data, units)
     forms = tuple(
-        _Form(
-            regex=_compile(str(form["regex"]), placeholders, name),
-            label_requires=_optional(form.get("label_requires")),
-            label_excludes=_optional(form.get("label_excludes")),
-            sentence_requires=_optional(form.get("sentence_requires")),
-            clause_excludes=_optional(form.get("clause_excludes")),
+        _with_needs(
+            _Form(
+                regex=_compile(str(form["regex"]), placeholders, name),
+                label_requires=_optional(form.get("label_requires")),
+                label_excludes=_optional(form.get("label_excludes")),
+                sentence_requires=_optional(form.get("sentence_requires")),
+                clause_excludes=_optional(form.get("clause_excludes")),
+            )
         )
         for form in entry.get("forms", ())
     )
@@ -337,6 +412,7 @@ def _load_statement(entry: Mapping[str, Any], data: Mapping[str, Any]) -> _State
         raise PatternError(f"{name}: `alone` needs parts")
     if not forms and not alone:
         raise PatternError(f"{name}: a statement needs forms or an `alone` list")
+    any_part = _any_of([part.regex for part in parts])
     return _Statement(
         name=name,
         metric_old=metric_old,
@@ -347,7 +423,8 @@ def _load_statement(entry: Mapping[str, Any], data: Mapping[str, Any]) -> _State
         alone_min=int(alone["min_parts"]) if alone else None,
         alone_lead=_optional(alone.get("lead")) if alone else None,
         number_hint=_number_hint(placeholders["N"]) or re.compile(placeholders["N"]),
-        any_part=_any_of([part.regex for part in parts]),
+        any_part=any_part,
+        part_needs=_needs(any_part),
     )
 
 
@@ -362,16 +439,21 @@ def _load_negation(entry: Mapping[str, Any]) -> _Negation:
         regex = re.compile(pattern)
     except re.error as error:
         raise PatternError(f"{name}: {error}") from error
+    gap_requires = _optional(entry.get("gap_requires"))
+    sentence_requires = _optional(entry.get("sentence_requires"))
     return _Negation(
         name=name,
         metric_old=metric_old,
         metric_new=metric_new,
         templates=_templates_of(entry, name),
         regex=regex,
-        gap_requires=_optional(entry.get("gap_requires")),
+        gap_requires=gap_requires,
         gap_excludes=_optional(entry.get("gap_excludes")),
         after_excludes=_optional(entry.get("after_excludes")),
-        sentence_requires=_optional(entry.get("sentence_requires")),
+        sentence_requires=sentence_requires,
+        # gap and target are part of the match, the match part of the sentence, the
+        # sentence part of the line: what any of them needs, the line holds
+        needs=_needs(regex, sentence_requires, gap_requires),
     )
 
 
@@ -394,7 +476,16 @@ def rules() -> _Rules:
         mask=re.compile(str(data["mask"])),
         sentence_end=re.compile(str(data["sentence_end"])),
         scope_subject=re.compile(str(data["scope_subject"])),
+        any_number=_any_number(statements),
     )
+
+
+def _any_number(statements: Sequence[_Statement]) -> re.Pattern[str] | None:
+    """One regex for every statement's number hint, or None if one of them is {N} itself."""
+    hints = sorted({s.number_hint.pattern for s in statements})
+    if not hints or any(s.number_hint.groups for s in statements):
+        return None
+    return re.compile("|".join(f"(?:{hint})" for hint in hints))
 
 
 def pattern_metrics() -> frozenset[str]:
@@ -523,6 +614,8 @@ class _Reader:
         hits: list[_Hit] = []
         metric = self.metric(statement.metric_old, statement.metric_new)
         for form in statement.forms:
+            if not _holds(form.needs, sentence):
+                continue
             if form.sentence_requires and not form.sentence_requires.search(sentence):
                 continue
             for match in form.regex.finditer(sentence):
@@ -549,7 +642,7 @@ class _Reader:
         `boundaries` are the sentence start and the ends of its `boundary` matches (the same
         for every statement, so found once per sentence).
         """
-        if statement.alone_min is None:
+        if statement.alone_min is None or not _holds(statement.part_needs, sentence):
             return []
         starts = boundaries
         if statement.alone_lead is not None:
@@ -565,11 +658,9 @@ class _Reader:
                 covered = found[-1].end - offset
         return hits
 
-    def negations(self, sentence: str, offset: int) -> list[_Hit]:
+    def negations(self, sentence: str, offset: int, negations: Sequence[_Negation]) -> list[_Hit]:
         hits: list[_Hit] = []
-        for negation in self.rules.negations:
-            if self.template not in negation.templates:
-                continue
+        for negation in negations:
             if negation.sentence_requires and not negation.sentence_requires.search(sentence):
                 continue
             for match in negation.regex.finditer(sentence):
@@ -603,14 +694,27 @@ class _Reader:
 
     def read(self) -> list[_Hit]:
         hits: list[_Hit] = []
-        active = [s for s in self.rules.statements if self.template in s.templates]
-        for start, end in _sentences(self.masked, self.rules.sentence_end):
-            sentence = self.masked[start:end]
+        rules, masked = self.rules, self.masked
+        # What cannot match anywhere in the line is not tried in its sentences: statements
+        # when no number with a unit occurs in it, negations whose words it lacks.
+        numbers = rules.any_number is None or rules.any_number.search(masked) is not None
+        active = [s for s in rules.statements if numbers and self.template in s.templates]
+        negations = [
+            n for n in rules.negations if self.template in n.templates and _holds(n.needs, masked)
+        ]
+        if not active and not negations:
+            return hits
+        for start, end in _sentences(masked, rules.sentence_end):
+            sentence = masked[start:end]
             # Every form and part of a statement holds its {N}: a statement whose {N} occurs
             # nowhere in the sentence can read nothing there, so it is not tried.
             found: dict[str, bool] = {}
             numbered = []
-            for statement in active:
+            if rules.any_number is not None and not rules.any_number.search(sentence):
+                active_here: list[_Statement] = []
+            else:
+                active_here = active
+            for statement in active_here:
                 key = statement.number_hint.pattern
                 if key not in found:
                     found[key] = statement.number_hint.search(sentence) is not None
@@ -622,7 +726,8 @@ class _Reader:
                 boundaries = {0} | {m.end() for m in self.rules.boundary.finditer(sentence)}
                 for statement in numbered:
                     hits.extend(self.alone(sentence, start, statement, boundaries))
-            hits.extend(self.negations(sentence, start))
+            if negations:
+                hits.extend(self.negations(sentence, start, negations))
         return hits
 
 
