@@ -22,9 +22,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
+import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +42,7 @@ from pipeline.model import (
     REPORTS_SCHEMA,
     SECTIONS_SCHEMA,
     STATISTICS_SCHEMA,
-    Figure,
     Rejected,
-    Report,
-    to_frame,
 )
 from pipeline.parse import FileParse, FileScan, YearRecords, parse_file, scan_file
 from pipeline.pool import map_ordered
@@ -53,7 +52,7 @@ from pipeline.storage import (
     PARSE_TABLES,
     PART_FILE,
     RECONCILIATION_TABLES,
-    TABLE_ROWS_SCHEMA,
+    YEAR_TABLES,
     WarehouseLayout,
     file_lock,
     read_json,
@@ -85,6 +84,8 @@ RECONCILIATION_STAGE = "reconciliation"
 MAX_ERRORS_SHOWN = 5
 
 _ORDINAL = r"#(\d+)$"
+# Parsed rows held in memory before they are spilled to Parquet chunks (about 100 MB).
+SPILL_ROWS = 400_000
 
 
 # ---------------------------------------------------------------------------- inventory
@@ -302,27 +303,178 @@ def plan_years(
     return plans
 
 
-def _parse_job(item: tuple[str, str, tuple[int, ...]]) -> FileParse:
+# A year's parse tables as plain columns (table -> column -> values): what a worker process
+# sends back for one file, cheap to pickle, and what the parent appends to without building
+# Python objects or frames per row.
+Columns = dict[str, list[Any]]
+YearColumns = dict[str, Columns]
+
+_REPORT_FIELDS = tuple(REPORTS_SCHEMA)
+_SECTION_FIELDS = tuple(name for name in SECTIONS_SCHEMA if name != "report_id")
+_FIGURE_FIELDS = tuple(
+    name for name in STATISTICS_SCHEMA if name not in {"report_id", "report_year"}
+)
+_QUARANTINE_FIELDS = ("reason", "message", "source_line", "raw")
+
+
+def empty_columns() -> YearColumns:
+    """Empty columns of every parse table of a year."""
+    return {table: {name: [] for name in YEAR_TABLES[table]} for table in PARSE_TABLES}
+
+
+def add_year_records(columns: YearColumns, year: int, records: YearRecords) -> None:
+    """Append one file's records of one year to a year's columns."""
+    reports = columns["reports"]
+    for report in records.reports:
+        for name in _REPORT_FIELDS:
+            reports[name].append(getattr(report, name))
+    sections = columns["sections"]
+    sections["report_id"].extend(report_id for report_id, _ in records.sections)
+    for name in _SECTION_FIELDS:
+        sections[name].extend(getattr(section, name) for _, section in records.sections)
+    for table, figures in (("statistics", records.statistics), ("prose_figures", records.prose)):
+        target = columns[table]
+        target["report_id"].extend(report_id for report_id, _ in figures)
+        target["report_year"].extend([year] * len(figures))
+        for name in _FIGURE_FIELDS:
+            target[name].extend(getattr(figure, name) for _, figure in figures)
+    source_of = {report.report_id: report.source_file for report in records.reports}
+    quarantine = columns["quarantine/statistics"]
+    quarantine["source_file"].extend(source_of[report_id] for report_id, _ in records.rejected)
+    quarantine["report_id"].extend(report_id for report_id, _ in records.rejected)
+    quarantine["stage"].extend(["statistics"] * len(records.rejected))
+    for name in _QUARANTINE_FIELDS:
+        quarantine[name].extend(getattr(rejected, name) for _, rejected in records.rejected)
+    table_rows = columns["table_rows"]
+    table_rows["report_id"].extend(report_id for report_id, _ in records.table_rows)
+    table_rows["source_line"].extend(line for _, line in records.table_rows)
+
+
+def extend_columns(target: YearColumns, more: YearColumns) -> None:
+    """Append one year's columns to another's."""
+    for table, columns in more.items():
+        for name, values in columns.items():
+            target[table][name].extend(values)
+
+
+def column_rows(columns: YearColumns) -> int:
+    """Rows held, over every table."""
+    return sum(len(next(iter(table.values()), [])) for table in columns.values())
+
+
+def frame_from_columns(table: str, columns: Columns) -> pl.DataFrame:
+    """One parse table of a year as a frame with exactly its schema."""
+    schema = YEAR_TABLES[table]
+    if table == "reports":
+        text_schema = {**schema, "published_on": pl.String()}
+        frame = pl.DataFrame(columns, schema=text_schema)
+        return frame.with_columns(pl.col("published_on").str.to_date("%Y-%m-%d", strict=True))
+    return pl.DataFrame(columns, schema=schema)
+
+
+@dataclass(frozen=True, slots=True)
+class FileColumns:
+    """The parse of one file as columns, keyed by year."""
+
+    source_file: str
+    sha256: str
+    by_year: dict[int, YearColumns]
+
+    @property
+    def reports(self) -> int:
+        return sum(len(columns["reports"]["report_id"]) for columns in self.by_year.values())
+
+
+def file_columns(parsed: FileParse) -> FileColumns:
+    """A file's parse as columns, one set per year."""
+    by_year = {}
+    for year, records in parsed.by_year.items():
+        columns = empty_columns()
+        add_year_records(columns, year, records)
+        by_year[year] = columns
+    return FileColumns(parsed.source_file, parsed.sha256, by_year)
+
+
+def _parse_job(item: tuple[str, str, tuple[int, ...]]) -> FileColumns:
     source_file, path, years = item
-    return parse_file(source_file, Path(path).read_bytes(), years)
+    return file_columns(parse_file(source_file, Path(path).read_bytes(), years))
 
 
 def parse_files(
     raw_dir: Path, years_of_file: Mapping[str, Iterable[int]], workers: int
-) -> dict[str, FileParse]:
-    """Parse each file for the given years of its reports, in `workers` processes."""
+) -> Iterator[FileColumns]:
+    """Parse each file for the given years of its reports, in `workers` processes, in file order."""
     jobs = [
         (name, str(raw_dir / name), tuple(sorted(set(years))))
         for name, years in sorted(years_of_file.items())
     ]
-    results: dict[str, FileParse] = {}
     with Progress("parse", len(jobs)) as progress:
         for result in map_ordered(_parse_job, jobs, workers):
-            results[result.source_file] = result
-            progress.advance(
-                reports=sum(len(records.reports) for records in result.by_year.values())
-            )
-    return results
+            progress.advance(reports=result.reports)
+            yield result
+
+
+class YearBuffer:
+    """Parsed columns per year, spilled to Parquet chunks when they grow past `limit` rows.
+
+    The parse of a large corpus never sits in memory whole: what is held is at most `limit`
+    rows plus the year being written. Chunks are read back in the order they were written,
+    which is file order, so a year's frames are the same however often it was spilled.
+    """
+
+    def __init__(self, spill_dir: Path | None, limit: int | None = None) -> None:
+        self._spill_dir = spill_dir
+        self._limit = SPILL_ROWS if limit is None else limit
+        self._columns: dict[int, YearColumns] = {}
+        self._chunks: dict[int, list[Path]] = defaultdict(list)
+        self._rows = 0
+
+    def add(self, parsed: FileColumns) -> None:
+        """Take one file's columns."""
+        for year, columns in parsed.by_year.items():
+            if year not in self._columns:
+                self._columns[year] = empty_columns()
+            extend_columns(self._columns[year], columns)
+            self._rows += column_rows(columns)
+        if self._spill_dir is not None and self._rows >= self._limit:
+            self.spill()
+
+    def spill(self) -> None:
+        """Write every held year's columns as a chunk and let them go."""
+        assert self._spill_dir is not None
+        for year, columns in self._columns.items():
+            chunk = self._spill_dir / str(year) / f"{len(self._chunks[year]):06d}"
+            chunk.mkdir(parents=True)
+            for table in PARSE_TABLES:
+                name = table.replace("/", "__") + ".parquet"
+                frame_from_columns(table, columns[table]).write_parquet(chunk / name)
+            self._chunks[year].append(chunk)
+        self._columns.clear()
+        self._rows = 0
+
+    def years(self) -> list[int]:
+        """Years some file had reports in."""
+        return sorted({*self._columns, *self._chunks})
+
+    def take(self, year: int) -> dict[str, pl.DataFrame]:
+        """A year's frames (and forget them): the spilled chunks, then what is held."""
+        parts: dict[str, list[pl.DataFrame]] = {table: [] for table in PARSE_TABLES}
+        for chunk in self._chunks.pop(year, []):
+            for table in PARSE_TABLES:
+                name = table.replace("/", "__") + ".parquet"
+                parts[table].append(pl.read_parquet(chunk / name))
+        held = self._columns.pop(year, None)
+        for table in PARSE_TABLES:
+            if held is not None or not parts[table]:
+                parts[table].append(
+                    frame_from_columns(table, held[table] if held else empty_columns()[table])
+                )
+        return {table: pl.concat(frames) for table, frames in parts.items()}
+
+
+def collect_year(buffer: YearBuffer, year: int) -> dict[str, pl.DataFrame]:
+    """The new rows of one year, from the files parsed in this run."""
+    return buffer.take(year)
 
 
 def quarantine_record(
@@ -339,55 +491,12 @@ def quarantine_record(
     }
 
 
-def _figures_frame(year: int, figures: Sequence[tuple[str, Figure]]) -> pl.DataFrame:
-    columns = {k: v for k, v in STATISTICS_SCHEMA.items() if k not in {"report_id", "report_year"}}
-    frame = to_frame((figure for _, figure in figures), columns)
-    ids = pl.DataFrame(
-        {
-            "report_id": [report_id for report_id, _ in figures],
-            "report_year": [year] * len(figures),
-        },
-        schema={"report_id": pl.String(), "report_year": pl.Int32()},
-    )
-    return pl.concat([ids, frame], how="horizontal").select(list(STATISTICS_SCHEMA))
-
-
-def _reports_frame(reports: Sequence[Report]) -> pl.DataFrame:
-    frame = to_frame(reports, {k: v for k, v in REPORTS_SCHEMA.items() if k != "published_on"})
-    published = pl.Series("published_on", [r.published_on for r in reports], dtype=pl.String)
-    return frame.with_columns(published.str.to_date("%Y-%m-%d", strict=True)).select(
-        list(REPORTS_SCHEMA)
-    )
-
-
 def year_frames(year: int, parts: Iterable[YearRecords]) -> dict[str, pl.DataFrame]:
     """The parse tables of one year from the records of the files that were parsed."""
-    records = YearRecords()
+    columns = empty_columns()
     for part in parts:
-        records.reports.extend(part.reports)
-        records.sections.extend(part.sections)
-        records.statistics.extend(part.statistics)
-        records.prose.extend(part.prose)
-        records.rejected.extend(part.rejected)
-        records.table_rows.extend(part.table_rows)
-    source_of = {report.report_id: report.source_file for report in records.reports}
-    return {
-        "reports": _reports_frame(records.reports),
-        "sections": pl.DataFrame(
-            [{"report_id": report_id, **asdict(s)} for report_id, s in records.sections],
-            schema=SECTIONS_SCHEMA,
-        ),
-        "statistics": _figures_frame(year, records.statistics),
-        "prose_figures": _figures_frame(year, records.prose),
-        "quarantine/statistics": pl.DataFrame(
-            [
-                quarantine_record(source_of[report_id], report_id, "statistics", rejected)
-                for report_id, rejected in records.rejected
-            ],
-            schema=QUARANTINE_SCHEMA,
-        ),
-        "table_rows": pl.DataFrame(records.table_rows, schema=TABLE_ROWS_SCHEMA, orient="row"),
-    }
+        add_year_records(columns, year, part)
+    return {table: frame_from_columns(table, columns[table]) for table in PARSE_TABLES}
 
 
 def _file_column(frame: pl.DataFrame) -> pl.Expr:
@@ -499,8 +608,30 @@ def update_years(
     for plan in plans:
         for source_file in plan.parse:
             wanted[source_file].add(plan.year)
-    parsed = parse_files(raw_dir, wanted, workers)
-    summary = ParseSummary(years_requested=requested, files_parsed=sorted(parsed))
+    layout.root.mkdir(parents=True, exist_ok=True)
+    spill_dir = Path(tempfile.mkdtemp(prefix=".spill-", dir=layout.root))
+    try:
+        return _update_years(layout, raw_dir, plans, wanted, requested, workers, version, spill_dir)
+    finally:
+        shutil.rmtree(spill_dir, ignore_errors=True)
+
+
+def _update_years(
+    layout: WarehouseLayout,
+    raw_dir: Path,
+    plans: list[YearPlan],
+    wanted: Mapping[str, Iterable[int]],
+    requested: list[int],
+    workers: int,
+    version: str,
+    spill_dir: Path,
+) -> ParseSummary:
+    buffer = YearBuffer(spill_dir)
+    sha256: dict[str, str] = {}
+    for parsed in parse_files(raw_dir, wanted, workers):
+        sha256[parsed.source_file] = parsed.sha256
+        buffer.add(parsed)
+    summary = ParseSummary(years_requested=requested, files_parsed=sorted(sha256))
     progress = Progress("write years", sum(plan.action != "skip" for plan in plans), "years")
     for plan in plans:
         if plan.action == "skip":
@@ -513,14 +644,7 @@ def update_years(
                 layout.manifest(PARSE_STAGE, plan.year).unlink(missing_ok=True)
                 summary.years_removed.append(plan.year)
                 continue
-            new = year_frames(
-                plan.year,
-                (
-                    parsed[name].by_year[plan.year]
-                    for name in plan.parse
-                    if plan.year in parsed[name].by_year
-                ),
-            )
+            new = collect_year(buffer, plan.year)
             previous = (
                 {}
                 if plan.action == "rebuild"
@@ -541,10 +665,7 @@ def update_years(
                 tables["quarantine/statistics"],
             )
             hashes = write_year_tables(layout, plan.year, tables)
-            files = {
-                name: parsed[name].sha256 if name in parsed else sha
-                for name, sha in plan.files.items()
-            }
+            files = {name: sha256.get(name, sha) for name, sha in plan.files.items()}
             write_json_atomic(
                 {
                     "stage": PARSE_STAGE,
@@ -676,14 +797,15 @@ def parse_corpus(raw_dir: Path, *, workers: int = 1) -> dict[str, pl.DataFrame]:
     for year, files in by_year.items():
         for name in files:
             wanted[name].add(year)
-    parsed = list(parse_files(raw_dir, wanted, workers).values())
-    years = [
-        year_frames(year, (p.by_year[year] for p in parsed if year in p.by_year))
-        for year in sorted(by_year)
-    ]
+    buffer = YearBuffer(None)
+    for parsed in parse_files(raw_dir, wanted, workers):
+        buffer.add(parsed)
+    years = [buffer.take(year) for year in sorted(by_year)]
     tables = {
         table: _in_file_order(
-            pl.concat([frames[table] for frames in years]) if years else year_frames(0, [])[table]
+            pl.concat([frames[table] for frames in years])
+            if years
+            else frame_from_columns(table, empty_columns()[table])
         )
         for table in PARSE_TABLES
     }

@@ -36,15 +36,15 @@ def assert_marts_not_built(result: dg.ExecuteInProcessResult, warehouse: Path) -
 
 def corrupt_table(monkeypatch: pytest.MonkeyPatch, table: str, corrupt) -> None:
     """Make the parse stage build one table of every year wrongly (a pipeline bug)."""
-    original = stages.year_frames
+    original = stages.collect_year
 
-    def broken(year, parts):
-        frames = original(year, parts)
+    def broken(buffer, year):
+        frames = original(buffer, year)
         if frames[table].height:
             frames[table] = corrupt(frames[table])
         return frames
 
-    monkeypatch.setattr(stages, "year_frames", broken)
+    monkeypatch.setattr(stages, "collect_year", broken)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipeline import stages
 from pipeline.cli import main
 from pipeline.model import RUNS_SCHEMA
 from pipeline.stages import (
@@ -259,6 +260,29 @@ def test_serial_and_parallel_runs_write_the_same_bytes(raw: Path, tmp_path: Path
     parallel = {k: v[1] for k, v in snapshot(tmp_path / "parallel").items()}
     assert serial == parallel
     assert tables(tmp_path / "serial") == tables(tmp_path / "parallel")
+
+
+def test_spilling_parsed_rows_to_disk_writes_the_same_bytes(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    assert cli("run", raw, tmp_path / "held", "--workers", "1") == 0
+    # Spill after every file: each year is read back from several chunks.
+    monkeypatch.setattr(stages, "SPILL_ROWS", 1)
+    spilled: list[int] = []
+    original = stages.YearBuffer.spill
+
+    def counting(self: stages.YearBuffer) -> None:
+        spilled.append(1)
+        original(self)
+
+    monkeypatch.setattr(stages.YearBuffer, "spill", counting)
+    assert cli("run", raw, tmp_path / "spilled", "--workers", "1") == 0
+    assert len(spilled) >= 5
+    held = {k: v[1] for k, v in snapshot(tmp_path / "held").items()}
+    assert held == {k: v[1] for k, v in snapshot(tmp_path / "spilled").items()}
+    assert tables(tmp_path / "held") == tables(tmp_path / "spilled")
+    # The spill directory is gone after the run.
+    assert not list((tmp_path / "spilled").glob(".spill-*"))
 
 
 def test_an_emptied_raw_directory_is_refused_not_taken_as_deleting_everything(
