@@ -942,7 +942,11 @@ def _requests_table(data: ReportData, series: Sequence[Series], years: Sequence[
 def _rules_chart(data: ReportData) -> str:
     title = "Rule failures by rule 勾稽关系不符（按规则）"
     rows = [
-        (rule, float(failed), f"{failed} failed of {total} evaluations")
+        (
+            rule,
+            float(failed),
+            f"{failed:,} failed of {total:,} evaluation{'s' if total != 1 else ''}",
+        )
         for rule, failed, total in data.rule_counts
     ]
     svg = horizontal_bar_chart(
@@ -990,7 +994,7 @@ def _quarantine_chart(data: ReportData) -> str:
         svg = no_data_chart("quarantine", title, "no data: no quarantine table in this warehouse")
     else:
         rows = [
-            (f"{stage}: {reason}", float(n), f"{n} rows")
+            (f"{stage}: {reason}", float(n), f"{n:,} row{'s' if n != 1 else ''}")
             for stage, reason, n in data.quarantine_reasons
         ]
         svg = horizontal_bar_chart(

@@ -21,13 +21,17 @@ from pipeline_runs import materialize
 
 from pipeline.defs.resources import PipelineStorage
 from pipeline.documents import decode_document
+from pipeline.model import TEMPLATES
 from pipeline.report import (
     REQUEST_SERIES,
+    ReportData,
+    ReportRow,
     SourceLines,
     format_number,
     line_owner,
     nice_ticks,
     quoted_lines,
+    render_report,
     write_report,
 )
 
@@ -570,3 +574,36 @@ def test_hostile_page_renders_with_its_quarantine_chart(hostile, tmp_path):
 def test_empty_page_renders(empty_report, tmp_path):
     rendered = check_rendering(empty_report, tmp_path)
     assert all(rendered[name]["bars"] == 0 for name in CHARTS)
+
+
+def crowded_data() -> ReportData:
+    """Twenty years, six-digit sums, long rule and reason names: the layout's worst case."""
+    years = range(2007, 2027)
+    data = ReportData(tables={"reports", "quarantine", "reconciliation", "mart_harmonised_metrics"})
+    data.reports = [
+        ReportRow(
+            f"f{y}.txt#1", y, "某某县人民政府办公室", "某某县", "new_2021", f"f{y}.txt", 9, 0, 0, ()
+        )
+        for y in years
+    ]
+    for i, (year, (code, *_)) in enumerate(itertools.product(years, REQUEST_SERIES)):
+        data.requests[(year, code)] = float((i * 7919) % 1_234_567)
+    data.request_reports = {y: 1234 for y in years}
+    data.request_approximate_years = {y for y in years if y < 2019}
+    data.templates_by_year = {
+        (y, t): float(100 + (y * 37 + len(t)) % 900) for y in years for t in TEMPLATES
+    }
+    data.rule_counts = [
+        (f"some_family.a_rather_long_rule_name_{i}", i * 1000, 99_999) for i in range(12)
+    ]
+    data.quarantine_reasons = [("statistics", f"reason_{i}_{'x' * i}", 10**i) for i in range(7)]
+    return data
+
+
+@pytest.mark.slow
+def test_crowded_charts_keep_their_labels_apart(tmp_path):
+    page = tmp_path / "crowded.html"
+    page.write_text(render_report(crowded_data(), tmp_path), encoding="utf-8")
+    rendered = check_rendering(page, tmp_path)
+    assert rendered["requests"]["bars"] == 20 * len(REQUEST_SERIES)
+    assert rendered["templates"]["bars"] == 20 * len(TEMPLATES)
