@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ class Metric:
     keys: tuple[str, ...] = field(default=())
 
 
+@lru_cache(maxsize=1 << 14)
 def label_key(label: str) -> str:
     """A printed label reduced to what identifies it: no numbering, notes, quotes or spaces."""
     text = re.sub(r"\s+", "", label)
@@ -91,6 +92,7 @@ def layouts() -> dict[str, Any]:
     return load_yaml("layouts.yaml")  # type: ignore[no-any-return]
 
 
+@lru_cache(maxsize=1 << 14)
 def match_label(label: str, tables: tuple[str, ...], context: str | None) -> Metric | None:
     """The catalogue metric a printed label names, within the given tables.
 

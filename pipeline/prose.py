@@ -23,11 +23,18 @@ from typing import Any
 
 from pipeline.catalogue import load_yaml, metric_codes, metrics
 from pipeline.model import Figure
-from pipeline.text import Line, chinese_numeral, is_table_line
+from pipeline.text import (
+    Line,
+    Needs,
+    character_class,
+    chinese_numeral,
+    edge_pieces,
+    is_table_line,
+    literal_needs,
+    meets,
+)
 
 PATTERNS_FILE = "prose_patterns.yaml"
-# Conditions a text must meet, all of them: each is a set of literals, one of which it holds.
-_Needs = tuple[tuple[str, ...], ...]
 TEMPLATES = ("old", "new")
 _PLACEHOLDER = re.compile(r"\{([A-Z]+)\}")
 _MASK_CHAR = "\x00"
@@ -47,7 +54,7 @@ class _Form:
     sentence_requires: re.Pattern[str] | None
     clause_excludes: re.Pattern[str] | None
     # Literals a sentence must hold for the form to be read in it (see `_needs`).
-    needs: _Needs = ()
+    needs: Needs = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +83,7 @@ class _Statement:
     # match is one where no part matches, checked with one regex call instead of one per part.
     any_part: re.Pattern[str] | None
     # Literals a sentence must hold for any part to match in it (see `_needs`).
-    part_needs: _Needs = ()
+    part_needs: Needs = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +98,7 @@ class _Negation:
     after_excludes: re.Pattern[str] | None
     sentence_requires: re.Pattern[str] | None
     # Literals a line must hold for the negation to be read in it (see `_needs`).
-    needs: _Needs = ()
+    needs: Needs = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,132 +128,9 @@ class _Hit:
     negation: bool = False
 
 
-# --- prefilters -----------------------------------------------------------------------------
-# A prefilter is a cheap test that holds wherever a pattern can match: a sentence (or a
-# position) where it fails is skipped without running the pattern, so it saves time and never
-# loses a figure. Prefilters are derived from the compiled patterns themselves, never written
-# by hand beside them; where a pattern holds something the derivation does not know, there is
-# no prefilter and the pattern itself is run.
+# --- prefilters (see "regex prefilters" in pipeline/text.py) ---------------------------------
 
-_CATEGORIES = {
-    _sre.CATEGORY_DIGIT: r"\d",
-    _sre.CATEGORY_NOT_DIGIT: r"\D",
-    _sre.CATEGORY_SPACE: r"\s",
-    _sre.CATEGORY_NOT_SPACE: r"\S",
-    _sre.CATEGORY_WORD: r"\w",
-    _sre.CATEGORY_NOT_WORD: r"\W",
-}
-_ZERO_WIDTH = (_sre.ASSERT, _sre.ASSERT_NOT, _sre.AT)
-_REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT)
 _HINT_MAX_GAP = 8
-
-
-def _class_pieces(items: Sequence[tuple[Any, Any]]) -> set[str] | None:
-    """The members of a parsed character class as regex class pieces (None: a negated class)."""
-    pieces: set[str] = set()
-    for op, value in items:
-        if op is _sre.LITERAL:
-            pieces.add(re.escape(chr(value)))
-        elif op is _sre.RANGE:
-            pieces.add(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
-        elif op is _sre.CATEGORY and value in _CATEGORIES:
-            pieces.add(_CATEGORIES[value])
-        else:
-            return None
-    return pieces
-
-
-def _edge(items: Sequence[tuple[Any, Any]], last: bool) -> tuple[set[str] | None, bool]:
-    """(class pieces of the first or last character a match of `items` can have, nullable).
-
-    None as the pieces: any character (something the derivation does not follow).
-    """
-    pieces: set[str] = set()
-    for op, value in reversed(items) if last else items:
-        found: set[str] | None
-        if op in _ZERO_WIDTH:
-            continue
-        if op is _sre.LITERAL:
-            found, nullable = {re.escape(chr(value))}, False
-        elif op is _sre.IN:
-            found, nullable = _class_pieces(value), False
-        elif op is _sre.SUBPATTERN and not value[1] & _sre.SRE_FLAG_IGNORECASE:
-            found, nullable = _edge(value[3], last)
-        elif op is _sre.BRANCH:
-            found, nullable = set(), False
-            for alternative in value[1]:
-                more, empty = _edge(alternative, last)
-                if more is None:
-                    return None, True
-                found, nullable = found | more, nullable or empty
-        elif op in _REPEATS:
-            found, nullable = _edge(value[2], last)
-            nullable = nullable or value[0] == 0
-        else:
-            return None, True
-        if found is None:
-            return None, True
-        pieces |= found
-        if not nullable:
-            return pieces, False
-    return pieces, True
-
-
-def _literals(items: Sequence[tuple[Any, Any]]) -> list[frozenset[str]]:
-    """Conditions every match of `items` meets: each a set of strings, one of which it holds.
-
-    A run of literal characters is one such string; a group or a repeat taken at least once
-    adds its own conditions; an alternation adds one condition whose strings are one from
-    each alternative (when every alternative has one). Anything else adds nothing.
-    """
-    conditions: list[frozenset[str]] = []
-    run: list[str] = []
-    for op, value in [*items, (None, None)]:
-        if op is _sre.LITERAL:
-            run.append(chr(value))
-            continue
-        if run:
-            conditions.append(frozenset({"".join(run)}))
-            run = []
-        if op is _sre.SUBPATTERN and not value[1] & _sre.SRE_FLAG_IGNORECASE:
-            conditions.extend(_literals(value[3]))
-        elif op in _REPEATS and value[0] >= 1:
-            conditions.extend(_literals(value[2]))
-        elif op is _sre.BRANCH:
-            alternatives = [_literals(alternative) for alternative in value[1]]
-            if all(alternatives):
-                strongest = (max(a, key=lambda c: min(map(len, c))) for a in alternatives)
-                conditions.append(frozenset().union(*strongest))
-    return conditions
-
-
-def _needs(*patterns: re.Pattern[str] | None) -> _Needs:
-    """What a text must hold for each of `patterns` to match somewhere in it.
-
-    For a prefilter that costs a few `in` tests: a text (a sentence, a line) lacking one of
-    these literals cannot hold a match, so the patterns are not run on it.
-    """
-    found: set[tuple[str, ...]] = set()
-    for pattern in patterns:
-        if pattern is None or pattern.flags & re.IGNORECASE:
-            continue
-        try:
-            tree = _sre_parse.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
-        except re.error:
-            continue
-        found |= {tuple(sorted(c)) for c in _literals(tree.data)}
-    # the longest literals first: they are the rarest
-    return tuple(sorted(found, key=lambda c: (-min(map(len, c)), c)))
-
-
-def _holds(needs: _Needs, text: str) -> bool:
-    for alternatives in needs:
-        for literal in alternatives:
-            if literal in text:
-                break
-        else:
-            return False
-    return True
 
 
 def _holding(items: Sequence[tuple[Any, Any]], group: int) -> Sequence[tuple[Any, Any]] | None:
@@ -287,11 +171,11 @@ def _number_hint(number: str) -> re.Pattern[str] | None:
     if last <= first:
         return None
     gap = _sre_parse.SubPattern(tree.state, list(items[first + 1 : last])).getwidth()[1]
-    ends, _ = _edge(items[first][1][3], last=True)
-    starts, _ = _edge(items[last][1][3], last=False)
+    ends, _ = edge_pieces(items[first][1][3], last=True)
+    starts, _ = edge_pieces(items[last][1][3], last=False)
     if not ends or not starts or gap > _HINT_MAX_GAP:
         return None
-    return re.compile(f"[{''.join(sorted(ends))}](?s:.){{0,{gap}}}[{''.join(sorted(starts))}]")
+    return re.compile(f"(?:{character_class(ends)})(?s:.){{0,{gap}}}(?:{character_class(starts)})")
 
 
 # --- loading the patterns ------------------------------------------------------------------
@@ -374,7 +258,9 @@ def _placeholders(data: Mapping[str, Any], units: Sequence[str]) -> dict[str, st
 
 def _with_needs(form: _Form) -> _Form:
     # the label and the sentence are both parts of the sentence: what they need, it holds
-    return replace(form, needs=_needs(form.regex, form.sentence_requires, form.label_requires))
+    return replace(
+        form, needs=literal_needs(form.regex, form.sentence_requires, form.label_requires)
+    )
 
 
 def _load_statement(entry: Mapping[str, Any], data: Mapping[str, Any]) -> _Statement:
@@ -424,7 +310,7 @@ def _load_statement(entry: Mapping[str, Any], data: Mapping[str, Any]) -> _State
         alone_lead=_optional(alone.get("lead")) if alone else None,
         number_hint=_number_hint(placeholders["N"]) or re.compile(placeholders["N"]),
         any_part=any_part,
-        part_needs=_needs(any_part),
+        part_needs=literal_needs(any_part),
     )
 
 
@@ -453,7 +339,7 @@ def _load_negation(entry: Mapping[str, Any]) -> _Negation:
         sentence_requires=sentence_requires,
         # gap and target are part of the match, the match part of the sentence, the
         # sentence part of the line: what any of them needs, the line holds
-        needs=_needs(regex, sentence_requires, gap_requires),
+        needs=literal_needs(regex, sentence_requires, gap_requires),
     )
 
 
@@ -476,16 +362,13 @@ def rules() -> _Rules:
         mask=re.compile(str(data["mask"])),
         sentence_end=re.compile(str(data["sentence_end"])),
         scope_subject=re.compile(str(data["scope_subject"])),
-        any_number=_any_number(statements),
+        any_number=_any_number(data),
     )
 
 
-def _any_number(statements: Sequence[_Statement]) -> re.Pattern[str] | None:
-    """One regex for every statement's number hint, or None if one of them is {N} itself."""
-    hints = sorted({s.number_hint.pattern for s in statements})
-    if not hints or any(s.number_hint.groups for s in statements):
-        return None
-    return re.compile("|".join(f"(?:{hint})" for hint in hints))
+def _any_number(data: Mapping[str, Any]) -> re.Pattern[str] | None:
+    """The number hint of {N} with every unit: it matches wherever a statement's {N} does."""
+    return _number_hint(_placeholders(data, [str(u) for u in data["units"]])["N"])
 
 
 def pattern_metrics() -> frozenset[str]:
@@ -614,7 +497,7 @@ class _Reader:
         hits: list[_Hit] = []
         metric = self.metric(statement.metric_old, statement.metric_new)
         for form in statement.forms:
-            if not _holds(form.needs, sentence):
+            if not meets(form.needs, sentence):
                 continue
             if form.sentence_requires and not form.sentence_requires.search(sentence):
                 continue
@@ -642,7 +525,7 @@ class _Reader:
         `boundaries` are the sentence start and the ends of its `boundary` matches (the same
         for every statement, so found once per sentence).
         """
-        if statement.alone_min is None or not _holds(statement.part_needs, sentence):
+        if statement.alone_min is None or not meets(statement.part_needs, sentence):
             return []
         starts = boundaries
         if statement.alone_lead is not None:
@@ -700,7 +583,7 @@ class _Reader:
         numbers = rules.any_number is None or rules.any_number.search(masked) is not None
         active = [s for s in rules.statements if numbers and self.template in s.templates]
         negations = [
-            n for n in rules.negations if self.template in n.templates and _holds(n.needs, masked)
+            n for n in rules.negations if self.template in n.templates and meets(n.needs, masked)
         ]
         if not active and not negations:
             return hits

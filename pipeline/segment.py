@@ -17,7 +17,16 @@ from typing import Any
 
 from pipeline.catalogue import layouts
 from pipeline.model import Report, Section
-from pipeline.text import FONT_SWITCHER_PREFIX, Line, compact_label, split_lines
+from pipeline.text import (
+    FONT_SWITCHER_PREFIX,
+    AnyOf,
+    Line,
+    Needs,
+    compact_label,
+    literal_needs,
+    meets,
+    split_lines,
+)
 
 _CURRENT_YEAR = dt.date.today().year
 
@@ -35,10 +44,13 @@ class SegmentedReport:
 class _Rules:
     openers: tuple[re.Pattern[str], ...]
     closers: tuple[re.Pattern[str], ...]
+    # an opener or a closer: one search tells the (rare) chrome lines from the others
+    chrome: AnyOf
     glued_prefix: re.Pattern[str]
     title: re.Pattern[str]
     title_max_length: int
-    year_sources: tuple[tuple[str, re.Pattern[str]], ...]
+    # each with the literals a text must hold for it to match there (`literal_needs`)
+    year_sources: tuple[tuple[str, re.Pattern[str], Needs], ...]
     first_year: int
     date_line: re.Pattern[str]
     form_field: re.Pattern[str]
@@ -46,11 +58,17 @@ class _Rules:
     not_names: tuple[re.Pattern[str], ...]
     agency_max_length: int
     spam: tuple[re.Pattern[str], ...]
+    spam_any: AnyOf
     admin: re.Pattern[str]
-    region_sources: tuple[tuple[str, re.Pattern[str]], ...]
+    region_sources: tuple[tuple[str, re.Pattern[str], Needs], ...]
     region_generic: frozenset[str]
     section_heading: re.Pattern[str]
     templates: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _with_needs(source: str, pattern: str) -> tuple[str, re.Pattern[str], Needs]:
+    compiled = re.compile(pattern)
+    return source, compiled, literal_needs(compiled)
 
 
 @cache
@@ -59,10 +77,11 @@ def _rules() -> _Rules:
     return _Rules(
         openers=tuple(re.compile(p) for p in spec["chrome"]["openers"]),
         closers=tuple(re.compile(p) for p in spec["chrome"]["closers"]),
+        chrome=AnyOf([*spec["chrome"]["openers"], *spec["chrome"]["closers"]]),
         glued_prefix=re.compile(spec["chrome"]["glued_prefix"]),
         title=re.compile(spec["title"]["pattern"]),
         title_max_length=int(spec["title"]["max_length"]),
-        year_sources=tuple((s["source"], re.compile(s["pattern"])) for s in spec["year_sources"]),
+        year_sources=tuple(_with_needs(s["source"], s["pattern"]) for s in spec["year_sources"]),
         first_year=int(spec["first_report_year"]),
         date_line=re.compile(spec["date_line"]),
         form_field=re.compile(spec["agency"]["form_field"]),
@@ -70,9 +89,10 @@ def _rules() -> _Rules:
         not_names=tuple(re.compile(p) for p in spec["agency"]["not_names"]),
         agency_max_length=int(spec["agency"]["max_length"]),
         spam=tuple(re.compile(p) for p in spec["spam"]["patterns"]),
+        spam_any=AnyOf(spec["spam"]["patterns"]),
         admin=re.compile(spec["region"]["admin"]),
         region_sources=tuple(
-            (s["source"], re.compile(s["pattern"])) for s in spec["region"]["sources"]
+            _with_needs(s["source"], s["pattern"]) for s in spec["region"]["sources"]
         ),
         region_generic=frozenset(spec["region"]["generic"]),
         section_heading=re.compile(spec["section_heading"]),
@@ -99,11 +119,12 @@ def split_reports(lines: list[Line]) -> list[list[Line]]:
     current: list[Line] = []
     strip_glue = False
     for line in lines:
-        if any(p.search(line.text) for p in rules.openers):
+        chrome = rules.chrome.search(line.text)
+        if chrome and any(p.search(line.text) for p in rules.openers):
             chunks.append(current)
             current, strip_glue = [], True
             continue
-        if any(p.search(line.text) for p in rules.closers):
+        if chrome and any(p.search(line.text) for p in rules.closers):
             chunks.append(current)
             current = []
             continue
@@ -173,9 +194,15 @@ def find_year(lines: list[Line], published: dt.date | None) -> tuple[int | None,
     """
     rules = _rules()
     latest = min(_CURRENT_YEAR, published.year) if published else _CURRENT_YEAR
-    for source, pattern in rules.year_sources:
+    # what no line holds, no line can match (captions are matched compacted: not tested here)
+    body = "\n".join(line.text for line in lines)
+    for source, pattern, needs in rules.year_sources:
+        if source != "table_caption" and not meets(needs, body):
+            continue
         for line in lines:
             text = compact_label(line.text) if source == "table_caption" else line.text
+            if not meets(needs, text):
+                continue
             if source == "title" and not _is_title(text):
                 continue
             for match in pattern.finditer(text):
@@ -200,7 +227,7 @@ def find_published_on(lines: list[Line]) -> dt.date | None:
 
 def is_spam(text: str) -> bool:
     """True when the text carries words injected by hacked sites."""
-    return any(p.search(text) for p in _rules().spam)
+    return _rules().spam_any.search(text)
 
 
 def plausible_agency(name: str) -> bool:
@@ -250,8 +277,13 @@ def find_region(lines: list[Line], agency: str | None) -> str | None:
         if match and match["name"] not in rules.region_generic:
             return match["name"]
     candidates: list[str] = []
-    for _source, pattern in rules.region_sources:
+    body = "\n".join(line.text for line in lines)
+    for _source, pattern, needs in rules.region_sources:
+        if not meets(needs, body):
+            continue  # what no line holds, no line can match
         for line in lines:
+            if not meets(needs, line.text):
+                continue
             for found in pattern.finditer(line.text):
                 admin = rules.admin.match(found["text"].strip())
                 if (
@@ -262,7 +294,6 @@ def find_region(lines: list[Line], agency: str | None) -> str | None:
                     candidates.append(admin["name"])
     if not candidates:
         return None
-    body = "\n".join(line.text for line in lines)
 
     def support(name: str) -> tuple[int, int]:
         mentions = sum(body.count(other) for other in set(candidates) if other in name)

@@ -9,8 +9,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from re import _constants as _sre  # type: ignore[attr-defined]
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
+from typing import Any
 
 from pipeline.catalogue import layouts
 
@@ -24,6 +28,12 @@ _INVISIBLE.update(dict.fromkeys(range(0x2061, 0x2065), None))  # invisible opera
 _INVISIBLE.update(dict.fromkeys(range(0x2066, 0x206A), None))  # isolates
 # NFKC leaves the minus sign alone; sites print it for a signed change (本年增/减 −32).
 _INVISIBLE[0x2212] = "-"
+# Most lines hold none of them: finding one is much cheaper than `translate` with a dict.
+_ANY_INVISIBLE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_INVISIBLE)) + "]")
+# Pure functions of one string called again and again on the same strings (every table reader
+# compacts the same lines, the same cells recur in every report): their results are kept. The
+# bound keeps the memory of a long run flat; results are immutable, so sharing them is safe.
+_CACHED = 1 << 14
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
 # A space between two Han characters is a wrapped word ("社 会稳定"), never a separator.
@@ -36,12 +46,14 @@ FONT_SWITCHER_PREFIX = re.compile(r"^\s*大\s*中\s*小\s*")
 
 def normalise_line(raw: str) -> str:
     """NFKC-normalise one line: full-width punctuation to ASCII, odd spaces to one space."""
-    text = unicodedata.normalize("NFKC", raw.translate(_INVISIBLE))
+    text = raw.translate(_INVISIBLE) if _ANY_INVISIBLE.search(raw) else raw
+    text = unicodedata.normalize("NFKC", text)
     text = text.replace("\r", "")
     text = _SPACES.sub(" ", text)
     return text.strip()
 
 
+@lru_cache(maxsize=_CACHED)
 def compact_label(text: str) -> str:
     """A label as a key: no spaces inside Han words, no surrounding space."""
     return _SPACE_IN_HAN.sub("", text).strip()
@@ -110,10 +122,15 @@ def cell_stream(lines: list[Line]) -> list[Cell]:
 
 def row_cells(text: str) -> list[str]:
     """Cells of a single table line; the empty remainder after the last `|` is dropped."""
+    return list(_row_cells(text))
+
+
+@lru_cache(maxsize=_CACHED)
+def _row_cells(text: str) -> tuple[str, ...]:
     pieces = [compact_label(p) for p in text.split("|")]
     if pieces and pieces[-1] == "":
         pieces.pop()
-    return pieces
+    return tuple(pieces)
 
 
 # --- printed values ------------------------------------------------------------------------
@@ -145,6 +162,7 @@ class Value:
     note: str | None = None
 
 
+@lru_cache(maxsize=_CACHED)
 def parse_value(raw: str) -> Value:
     """Read one printed value without changing it.
 
@@ -226,3 +244,233 @@ def chinese_numeral(text: str) -> int | None:
     tens_value = _CN_DIGITS.get(tens, 0) if tens else 1
     units_value = _CN_DIGITS.get(units, 0) if units else 0
     return tens_value * 10 + units_value
+
+
+# --- regex prefilters -----------------------------------------------------------------------
+# A prefilter is a cheap test that holds wherever a pattern can match: a text (a line, a
+# sentence, a position) where it fails is skipped without running the pattern, so it saves time
+# and never loses a match. Prefilters are derived from the compiled patterns themselves (their
+# parse trees), never written by hand beside them; where a pattern holds something the
+# derivation does not follow, there is no prefilter and the pattern itself is run.
+
+# Conditions a text must meet, all of them: each is a set of literals, one of which it holds.
+Needs = tuple[tuple[str, ...], ...]
+
+_CATEGORIES = {
+    _sre.CATEGORY_DIGIT: r"\d",
+    _sre.CATEGORY_NOT_DIGIT: r"\D",
+    _sre.CATEGORY_SPACE: r"\s",
+    _sre.CATEGORY_NOT_SPACE: r"\S",
+    _sre.CATEGORY_WORD: r"\w",
+    _sre.CATEGORY_NOT_WORD: r"\W",
+}
+_ZERO_WIDTH = (_sre.ASSERT, _sre.ASSERT_NOT, _sre.AT)
+_REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT)
+
+
+def _class_pieces(items: Sequence[tuple[Any, Any]]) -> set[str] | None:
+    """The members of a parsed character class as regex class pieces (None: a negated class)."""
+    pieces: set[str] = set()
+    for op, value in items:
+        if op is _sre.LITERAL:
+            pieces.add(re.escape(chr(value)))
+        elif op is _sre.RANGE:
+            pieces.add(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+        elif op is _sre.CATEGORY and value in _CATEGORIES:
+            pieces.add(_CATEGORIES[value])
+        else:
+            return None
+    return pieces
+
+
+# A piece of a character class (`a`, `a-z`, `\\d`) and whether it is matched ignoring case.
+ClassPiece = tuple[str, bool]
+
+
+def edge_pieces(
+    items: Sequence[tuple[Any, Any]], last: bool, icase: bool = False
+) -> tuple[set[ClassPiece] | None, bool]:
+    """(class pieces of the first or last character a match of `items` can have, nullable).
+
+    None as the pieces: any character (something the derivation does not follow).
+    """
+    pieces: set[ClassPiece] = set()
+    for op, value in reversed(items) if last else items:
+        found: set[ClassPiece] | None
+        if op in _ZERO_WIDTH:
+            continue
+        if op is _sre.LITERAL:
+            found, nullable = {(re.escape(chr(value)), icase)}, False
+        elif op is _sre.IN:
+            members = _class_pieces(value)
+            found = None if members is None else {(m, icase) for m in members}
+            nullable = False
+        elif op is _sre.SUBPATTERN:
+            inner = (icase or bool(value[1] & re.IGNORECASE)) and not value[2] & re.IGNORECASE
+            found, nullable = edge_pieces(value[3], last, inner)
+        elif op is _sre.BRANCH:
+            found, nullable = set(), False
+            for alternative in value[1]:
+                more, empty = edge_pieces(alternative, last, icase)
+                if more is None:
+                    return None, True
+                found, nullable = found | more, nullable or empty
+        elif op in _REPEATS:
+            found, nullable = edge_pieces(value[2], last, icase)
+            nullable = nullable or value[0] == 0
+        else:
+            return None, True
+        if found is None:
+            return None, True
+        pieces |= found
+        if not nullable:
+            return pieces, False
+    return pieces, True
+
+
+def character_class(pieces: set[ClassPiece]) -> str:
+    """A regex matching one character of the pieces (those marked ignore-case, ignoring it)."""
+    exact = "".join(sorted(p for p, icase in pieces if not icase))
+    folded = "".join(sorted(p for p, icase in pieces if icase))
+    branches = ([f"[{exact}]"] if exact else []) + ([f"(?i:[{folded}])"] if folded else [])
+    return "|".join(branches)
+
+
+def _literals(items: Sequence[tuple[Any, Any]]) -> list[frozenset[str]]:
+    """Conditions every match of `items` meets: each a set of strings, one of which it holds.
+
+    A run of literal characters is one such string; a group or a repeat taken at least once
+    adds its own conditions; an alternation adds one condition whose strings are one from
+    each alternative (when every alternative has one). Anything else adds nothing.
+    """
+    conditions: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, value in [*items, (None, None)]:
+        if op is _sre.LITERAL:
+            run.append(chr(value))
+            continue
+        if run:
+            conditions.append(frozenset({"".join(run)}))
+            run = []
+        if op is _sre.SUBPATTERN and not value[1] & _sre.SRE_FLAG_IGNORECASE:
+            conditions.extend(_literals(value[3]))
+        elif op in _REPEATS and value[0] >= 1:
+            conditions.extend(_literals(value[2]))
+        elif op is _sre.BRANCH:
+            alternatives = [_literals(alternative) for alternative in value[1]]
+            if all(alternatives):
+                strongest = (max(a, key=lambda c: min(map(len, c))) for a in alternatives)
+                conditions.append(frozenset().union(*strongest))
+    return conditions
+
+
+def literal_needs(*patterns: re.Pattern[str] | None) -> Needs:
+    """What a text must hold for each of `patterns` to match somewhere in it.
+
+    For a prefilter that costs a few `in` tests: a text (a sentence, a line) lacking one of
+    these literals cannot hold a match, so the patterns are not run on it.
+    """
+    found: set[tuple[str, ...]] = set()
+    for pattern in patterns:
+        if pattern is None or pattern.flags & re.IGNORECASE:
+            continue
+        try:
+            tree = _sre_parse.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
+        except re.error:
+            continue
+        found |= {tuple(sorted(c)) for c in _literals(tree.data)}
+    # the longest literals first: they are the rarest
+    return tuple(sorted(found, key=lambda c: (-min(map(len, c)), c)))
+
+
+def meets(needs: Needs, text: str) -> bool:
+    """True when `text` holds one literal of every condition of `needs`."""
+    for alternatives in needs:
+        for literal in alternatives:
+            if literal in text:
+                break
+        else:
+            return False
+    return True
+
+
+def _first_class(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """A regex for one character that every match of one of `patterns` starts with; None
+    when some pattern can start with anything (or match the empty string)."""
+    pieces: set[ClassPiece] = set()
+    for pattern in patterns:
+        try:
+            tree = _sre_parse.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
+        except re.error:
+            return None
+        found, nullable = edge_pieces(tree.data, False, bool(tree.state.flags & re.IGNORECASE))
+        if found is None or nullable:
+            return None
+        pieces |= found
+    return re.compile(character_class(pieces)) if pieces else None
+
+
+def _literal_led(pattern: re.Pattern[str]) -> bool:
+    """The pattern starts with a literal character (which the regex engine scans for fast)."""
+    if pattern.flags & re.IGNORECASE:
+        return False
+    try:
+        items = list(_sre_parse.parse(pattern.pattern, pattern.flags & ~re.UNICODE).data)
+    except re.error:
+        return False
+    return bool(items) and items[0][0] is _sre.LITERAL
+
+
+_LEADING_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
+_SCOPED_FLAGS = (("i", re.I), ("m", re.M), ("s", re.S), ("x", re.X))
+
+
+def _union(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One regex that finds a match where one of the (group-free) patterns would."""
+    alternatives = []
+    for pattern in patterns:
+        if pattern.flags & (re.ASCII | re.LOCALE):
+            return None
+        source = _LEADING_FLAGS.sub("", pattern.pattern)  # global flags become scoped ones
+        letters = "".join(f for f, bit in _SCOPED_FLAGS if pattern.flags & bit)
+        alternatives.append(f"(?{letters}:{source})" if letters else f"(?:{source})")
+    try:
+        return re.compile("|".join(alternatives))
+    except re.error:
+        return None
+
+
+class AnyOf:
+    """`any(p.search(text) for p in patterns)`, with as few scans of the text as possible.
+
+    Patterns that start with a literal are searched as one alternation (the engine jumps from
+    one possible first character to the next); the others only in a text holding a character
+    that can start one of them. Patterns with groups, or that cannot be combined, are searched
+    one by one, as given.
+    """
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        compiled = [re.compile(p) for p in patterns]
+        self._each: list[re.Pattern[str]] = [p for p in compiled if p.groups]
+        plain = [p for p in compiled if not p.groups]
+        led = [p for p in plain if _literal_led(p)]
+        rest = [p for p in plain if not _literal_led(p)]
+        self._led = _union(led) if led else None
+        if led and self._led is None:
+            self._each.extend(led)
+        self._rest = _union(rest) if rest else None
+        if rest and self._rest is None:
+            self._each.extend(rest)
+        self._rest_first = _first_class(rest) if self._rest else None
+
+    def search(self, text: str) -> bool:
+        """True when one of the patterns matches somewhere in `text`."""
+        if self._led is not None and self._led.search(text) is not None:
+            return True
+        if (
+            self._rest is not None
+            and (self._rest_first is None or self._rest_first.search(text) is not None)
+            and self._rest.search(text) is not None
+        ):
+            return True
+        return any(p.search(text) is not None for p in self._each)
