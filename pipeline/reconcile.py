@@ -9,13 +9,14 @@ follow the `parent` codes of the metric catalogue.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import pairwise
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 from pipeline.catalogue import load_yaml, metrics
 from pipeline.model import DIMENSIONS, RECONCILIATION_SCHEMA
@@ -396,6 +397,13 @@ def previous_reports(identities: Iterable[ReportIdentity]) -> dict[str, str]:
     return previous
 
 
+def earlier_year_metrics() -> frozenset[str]:
+    """The metrics the cross-year rules read from the year before; nothing else is needed."""
+    carry = rules()["cross_year.carry_over"]
+    stock = rules()["cross_year.stock"]
+    return frozenset({carry["previous"], *(f"{s}.in_force" for s in stock["subjects"])})
+
+
 def check_carry_over(current: ReportReadings, earlier: ReportReadings) -> list[RuleResult]:
     """上年结转 in year Y = 结转下年度继续办理 in year Y-1, per applicant column and total."""
     spec = rules()["cross_year.carry_over"]
@@ -494,13 +502,21 @@ def collect_readings(
 
 
 def reconcile(
-    statistics: pl.DataFrame, prose_figures: pl.DataFrame, reports: pl.DataFrame
+    statistics: pl.DataFrame,
+    prose_figures: pl.DataFrame,
+    reports: pl.DataFrame,
+    years: Collection[int] | None = None,
 ) -> pl.DataFrame:
-    """Every rule on every report (and every pair of consecutive years of one agency)."""
+    """Every rule on every report (and every pair of consecutive years of one agency).
+
+    With `years`, only the reports of those years are evaluated; the other reports given are
+    there for the cross-year rules to compare with.
+    """
     by_report = collect_readings(statistics, prose_figures, reports)
     results: list[RuleResult] = []
     for readings in by_report.values():
-        results.extend(check_report(readings))
+        if years is None or readings.report_year in years:
+            results.extend(check_report(readings))
     identities = [
         ReportIdentity(report_id, int(year), series_key(agency, source_file), region)
         for report_id, year, agency, source_file, region in reports.select(
@@ -509,14 +525,29 @@ def reconcile(
     ]
     for report_id, earlier_id in previous_reports(identities).items():
         current, earlier = by_report[report_id], by_report[earlier_id]
+        if years is not None and current.report_year not in years:
+            continue
         results.extend(check_carry_over(current, earlier))
         results.extend(check_stock(current, earlier))
-    records = [
-        {
-            **{name: getattr(result, name) for name in RECONCILIATION_SCHEMA},
-            "metrics": list(result.metrics),
-            "source_lines": list(result.source_lines),
-        }
-        for result in results
-    ]
-    return pl.DataFrame(records, schema=RECONCILIATION_SCHEMA)
+    return results_frame(results)
+
+
+def results_frame(results: Sequence[RuleResult]) -> pl.DataFrame:
+    """Rule results as a frame of RECONCILIATION_SCHEMA."""
+    # Column by column, list columns through Arrow: a frame built from one dict per result
+    # turns every list cell into a Series of its own, which costs more than the rules.
+    columns: dict[str, Any] = {
+        name: [getattr(result, name) for result in results]
+        for name in RECONCILIATION_SCHEMA
+        if name not in {"metrics", "source_lines"}
+    }
+    columns["metrics"] = pa.array(
+        [list(result.metrics) for result in results], type=pa.list_(pa.string())
+    )
+    columns["source_lines"] = pa.array(
+        [list(result.source_lines) for result in results], type=pa.list_(pa.int32())
+    )
+    table = pa.table(columns)
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in RECONCILIATION_SCHEMA.items()])

@@ -47,7 +47,7 @@ from pipeline.model import (
 from pipeline.parse import FileParse, FileScan, YearRecords, parse_file, scan_file
 from pipeline.pool import map_ordered
 from pipeline.progress import Progress
-from pipeline.reconcile import FAILED, reconcile
+from pipeline.reconcile import FAILED, earlier_year_metrics, reconcile
 from pipeline.storage import (
     PARSE_TABLES,
     PART_FILE,
@@ -719,21 +719,47 @@ def reconciliation_signature(layout: WarehouseLayout, year: int) -> str | None:
 
 
 def reconcile_year(layout: WarehouseLayout, year: int) -> pl.DataFrame:
-    """Every rule on the reports of one year; cross-year rules read the year before."""
-    years = [year - 1, year]
-    frame = reconcile(
-        *(
-            pl.concat([read_year_table(layout, table, y) for y in years])
-            for table in ("statistics", "prose_figures", "reports")
-        )
+    """Every rule on the reports of one year; cross-year rules read the year before.
+
+    Of the year before, only the reports and the figures the cross-year rules compare with
+    are read.
+    """
+    earlier = earlier_year_metrics()
+    statistics = pl.concat(
+        [
+            read_year_table(layout, "statistics", year - 1).filter(
+                pl.col("metric").is_in(sorted(earlier))
+            ),
+            read_year_table(layout, "statistics", year),
+        ]
     )
+    reports = pl.concat([read_year_table(layout, "reports", y) for y in (year - 1, year)])
+    prose = read_year_table(layout, "prose_figures", year)
+    frame = reconcile(statistics, prose, reports, years=[year])
     return frame.filter(pl.col("report_year") == year)
 
 
+def _reconcile_job(item: tuple[str, int]) -> tuple[int, str | None, pl.DataFrame]:
+    root, year = item
+    layout = WarehouseLayout(Path(root))
+    # Read under shared locks: no parse writes these years meanwhile. The signature read
+    # here is the one stored with the result, so a year changed just after is redone next run.
+    with year_locks(layout, [year - 1, year], shared=True):
+        return year, reconciliation_signature(layout, year), reconcile_year(layout, year)
+
+
 def update_reconciliation(
-    layout: WarehouseLayout, years: Iterable[int] | None = None, *, force: bool = False
+    layout: WarehouseLayout,
+    years: Iterable[int] | None = None,
+    *,
+    force: bool = False,
+    workers: int = 1,
 ) -> ReconciliationSummary:
-    """Recompute the reconciliation of every year whose inputs changed (or all, with force)."""
+    """Recompute the reconciliation of every year whose inputs changed (or all, with force).
+
+    Years are independent (each reads itself and the year before), so they are evaluated in
+    `workers` processes; results are written in year order.
+    """
     summary = ReconciliationSummary()
     parsed_years = set(stored_years(layout, "reports"))
     candidates = sorted(
@@ -741,9 +767,8 @@ def update_reconciliation(
         if years is not None
         else parsed_years | set(stored_years(layout, "reconciliation"))
     )
-    progress = Progress("reconcile", len(candidates), "years")
+    to_compute = []
     for year in candidates:
-        progress.advance()
         manifest_path = layout.manifest(RECONCILIATION_STAGE, year)
         if year not in parsed_years:
             if manifest_path.exists() or layout.year_dir("reconciliation", year).exists():
@@ -754,11 +779,15 @@ def update_reconciliation(
             continue
         with year_locks(layout, [year - 1, year], shared=True):
             signature = reconciliation_signature(layout, year)
-            stored = read_json(manifest_path)
-            if not force and stored is not None and stored.get("signature") == signature:
-                summary.years_skipped.append(year)
-                continue
-            frame = reconcile_year(layout, year)
+        stored = read_json(manifest_path)
+        if not force and stored is not None and stored.get("signature") == signature:
+            summary.years_skipped.append(year)
+            continue
+        to_compute.append(year)
+    progress = Progress("reconcile", len(to_compute), "years")
+    jobs = [(str(layout.root), year) for year in to_compute]
+    for year, signature, frame in map_ordered(_reconcile_job, jobs, workers, chunksize=1):
+        progress.advance()
         broken = contract_errors(ReconciliationFrame, frame, f"reconciliation of {year}")
         if broken:
             summary.contract_errors.extend(broken)
@@ -772,13 +801,13 @@ def update_reconciliation(
                     "signature": signature,
                     "outputs": hashes,
                 },
-                manifest_path,
+                layout.manifest(RECONCILIATION_STAGE, year),
             )
         summary.years_written.append(year)
         summary.evaluations_written += frame.height
         summary.failures_written += frame.filter(FAILED).height
     progress.counts = {
-        "years evaluated": len(summary.years_written),
+        "rule evaluations": summary.evaluations_written,
         "rule failures": summary.failures_written,
     }
     progress.finish()

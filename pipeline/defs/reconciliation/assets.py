@@ -39,7 +39,7 @@ def reconciliation(
     """
     started = now()
     layout = storage.layout
-    summary = update_reconciliation(layout)
+    summary = update_reconciliation(layout, workers=storage.worker_count)
     record_step(
         layout,
         context.run.run_id,
