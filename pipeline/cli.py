@@ -1,4 +1,5 @@
-"""Command line: `python -m pipeline run | backfill | status | extract | dictionary | report`.
+"""Command line: `python -m pipeline run | backfill | status | extract | dictionary | report |
+synth | bench`.
 
 `run` materialises every asset over every year, in process and incrementally (files whose
 sha256 and parser version are unchanged are not parsed again). `backfill --years 2010-2015`
@@ -237,6 +238,42 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _synth(args: argparse.Namespace) -> int:
+    from pipeline.synth import generate_corpus
+
+    if args.reports < 1:
+        print("error: --reports must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    manifest = generate_corpus(args.reports, Path(args.out), args.seed)
+    broken = sum(1 for entry in manifest.reports if entry.broken)
+    print(
+        f"{len(manifest.reports):,} reports written to {Path(args.out) / 'raw'}; "
+        f"{broken} broken on purpose, listed in {manifest.path}"
+    )
+    return EXIT_OK
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from pipeline.bench import RESULTS_CSV, append_result, render, run_benchmark
+
+    if args.reports < 1:
+        print("error: --reports must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    result = run_benchmark(
+        args.reports,
+        workers=args.workers or None,
+        seed=args.seed,
+        work_dir=Path(args.work_dir) if args.work_dir else None,
+        keep=bool(args.work_dir),
+    )
+    sys.stdout.write(render(result))
+    if not args.no_record:
+        results = Path(args.results) if args.results else RESULTS_CSV
+        append_result(result, results)
+        print(f"result appended to {results}")
+    return EXIT_OK if result.manifest_ok else EXIT_RULES_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -289,6 +326,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--out", default="", help="default: WAREHOUSE_DIR/report.html")
     report.set_defaults(handler=_report)
+    synth = commands.add_parser(
+        "synth", help="write a synthetic corpus of N reports and a manifest of the broken ones"
+    )
+    synth.add_argument("--reports", type=int, required=True)
+    synth.add_argument("--out", required=True, help="writes OUT/raw/ and OUT/manifest.json")
+    synth.add_argument("--seed", type=int, default=0)
+    synth.set_defaults(handler=_synth)
+    bench = commands.add_parser(
+        "bench", help="generate a corpus, run the whole pipeline on it, time every stage"
+    )
+    bench.add_argument("--reports", type=int, required=True)
+    bench.add_argument("--workers", type=int, default=0, help="default: one per CPU")
+    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--work-dir", default="", help="keep corpus and warehouse here")
+    bench.add_argument("--results", default="", help="CSV to append to")
+    bench.add_argument("--no-record", action="store_true", help="do not append to the CSV")
+    bench.set_defaults(handler=_bench)
     return parser
 
 
