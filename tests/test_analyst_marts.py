@@ -392,3 +392,30 @@ def test_extract_of_an_unreadable_file_says_why(
     captured = capsys.readouterr()
     assert "binary_file" in captured.out and "no report read" in captured.err
     assert main(["extract", str(tmp_path / "missing.txt")]) == 2
+
+
+# ---------------------------------------------------------------- report
+
+
+def test_the_report_command_writes_a_page_beside_the_warehouse(
+    seed_db: Path, raw_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "quality.html"
+    assert (
+        main(
+            [
+                "report",
+                "--warehouse-dir",
+                str(seed_db.parent),
+                "--raw-dir",
+                str(raw_dir),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    page = out.read_text(encoding="utf-8")
+    assert "<svg" in page and TIANQIAO_2021 in page
+    assert str(out) in capsys.readouterr().out
+    assert main(["report", "--warehouse-dir", str(tmp_path / "nowhere")]) == 2
