@@ -25,8 +25,9 @@ import logging
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -322,29 +323,35 @@ def empty_columns() -> YearColumns:
     return {table: {name: [] for name in YEAR_TABLES[table]} for table in PARSE_TABLES}
 
 
+def _extend(target: Columns, names: Sequence[str], items: Sequence[Any]) -> None:
+    """Append the attributes `names` of each item to the columns of the same names."""
+    if not items:
+        return
+    values = zip(*map(attrgetter(*names), items), strict=True) if len(names) > 1 else None
+    if values is None:
+        target[names[0]].extend(getattr(item, names[0]) for item in items)
+        return
+    for name, column in zip(names, values, strict=True):
+        target[name].extend(column)
+
+
 def add_year_records(columns: YearColumns, year: int, records: YearRecords) -> None:
     """Append one file's records of one year to a year's columns."""
-    reports = columns["reports"]
-    for report in records.reports:
-        for name in _REPORT_FIELDS:
-            reports[name].append(getattr(report, name))
+    _extend(columns["reports"], _REPORT_FIELDS, records.reports)
     sections = columns["sections"]
     sections["report_id"].extend(report_id for report_id, _ in records.sections)
-    for name in _SECTION_FIELDS:
-        sections[name].extend(getattr(section, name) for _, section in records.sections)
+    _extend(sections, _SECTION_FIELDS, [section for _, section in records.sections])
     for table, figures in (("statistics", records.statistics), ("prose_figures", records.prose)):
         target = columns[table]
         target["report_id"].extend(report_id for report_id, _ in figures)
         target["report_year"].extend([year] * len(figures))
-        for name in _FIGURE_FIELDS:
-            target[name].extend(getattr(figure, name) for _, figure in figures)
+        _extend(target, _FIGURE_FIELDS, [figure for _, figure in figures])
     source_of = {report.report_id: report.source_file for report in records.reports}
     quarantine = columns["quarantine/statistics"]
     quarantine["source_file"].extend(source_of[report_id] for report_id, _ in records.rejected)
     quarantine["report_id"].extend(report_id for report_id, _ in records.rejected)
     quarantine["stage"].extend(["statistics"] * len(records.rejected))
-    for name in _QUARANTINE_FIELDS:
-        quarantine[name].extend(getattr(rejected, name) for _, rejected in records.rejected)
+    _extend(quarantine, _QUARANTINE_FIELDS, [rejected for _, rejected in records.rejected])
     table_rows = columns["table_rows"]
     table_rows["report_id"].extend(report_id for report_id, _ in records.table_rows)
     table_rows["source_line"].extend(line for _, line in records.table_rows)
