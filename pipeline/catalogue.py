@@ -103,13 +103,24 @@ def match_label(label: str, tables: tuple[str, ...], context: str | None) -> Met
     key = label_key(label)
     if not key:
         return None
-    candidates = [m for m in metrics().values() if m.table in tables]
-    exact = [m for m in candidates if key in m.keys]
+    candidates, by_key = _label_index(tables)
+    exact = by_key.get(key, [])
     found = exact or _longest_prefix(key, candidates)
     if len(found) > 1:
         in_context = [m for m in found if m.context == context]
         found = in_context or [m for m in found if m.context is None]
     return found[0] if len(found) == 1 else None
+
+
+@cache
+def _label_index(tables: tuple[str, ...]) -> tuple[list[Metric], dict[str, list[Metric]]]:
+    """The metrics of the given tables in catalogue order, and those of each label key."""
+    candidates = [m for m in metrics().values() if m.table in tables]
+    by_key: dict[str, list[Metric]] = {}
+    for metric in candidates:
+        for key in metric.keys:
+            by_key.setdefault(key, []).append(metric)
+    return candidates, by_key
 
 
 def _longest_prefix(key: str, candidates: list[Metric]) -> list[Metric]:

@@ -82,8 +82,11 @@ class _Statement:
     # All parts as one alternation, tried in the parts' order: a position where it does not
     # match is one where no part matches, checked with one regex call instead of one per part.
     any_part: re.Pattern[str] | None
-    # Literals a sentence must hold for any part to match in it (see `_needs`).
+    # Literals a sentence must hold for any part to match in it (see `literal_needs`).
     part_needs: Needs = ()
+    # Finds one of the literals of each form and of the parts in a text where the statement
+    # can match (None: some form has no literal to look for).
+    keywords: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +302,7 @@ def _load_statement(entry: Mapping[str, Any], data: Mapping[str, Any]) -> _State
     if not forms and not alone:
         raise PatternError(f"{name}: a statement needs forms or an `alone` list")
     any_part = _any_of([part.regex for part in parts])
+    part_needs = literal_needs(any_part)
     return _Statement(
         name=name,
         metric_old=metric_old,
@@ -310,8 +314,25 @@ def _load_statement(entry: Mapping[str, Any], data: Mapping[str, Any]) -> _State
         alone_lead=_optional(alone.get("lead")) if alone else None,
         number_hint=_number_hint(placeholders["N"]) or re.compile(placeholders["N"]),
         any_part=any_part,
-        part_needs=literal_needs(any_part),
+        part_needs=part_needs,
+        keywords=_keywords(forms, part_needs if alone else None),
     )
+
+
+def _keywords(forms: Sequence[_Form], part_needs: Needs | None) -> re.Pattern[str] | None:
+    """A regex that finds something wherever one of `forms` (or a part) can match.
+
+    A match of a form holds one literal of each of its conditions, so one literal of its
+    strongest; the same for the parts (`part_needs`, None when the statement lists no parts
+    alone). One search for all of them is cheaper than testing each form.
+    """
+    literals: set[str] = set()
+    for needs in [form.needs for form in forms] + ([] if part_needs is None else [part_needs]):
+        if not needs:
+            return None
+        literals |= set(needs[0])
+    ordered = sorted(literals, key=lambda literal: (-len(literal), literal))
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
 
 def _load_negation(entry: Mapping[str, Any]) -> _Negation:
@@ -578,31 +599,17 @@ class _Reader:
     def read(self) -> list[_Hit]:
         hits: list[_Hit] = []
         rules, masked = self.rules, self.masked
-        # What cannot match anywhere in the line is not tried in its sentences: statements
-        # when no number with a unit occurs in it, negations whose words it lacks.
-        numbers = rules.any_number is None or rules.any_number.search(masked) is not None
-        active = [s for s in rules.statements if numbers and self.template in s.templates]
+        # What cannot match anywhere in the line is not tried in its sentences: negations
+        # whose words it lacks, statements when it holds no number with a unit.
         negations = [
             n for n in rules.negations if self.template in n.templates and meets(n.needs, masked)
         ]
-        if not active and not negations:
+        numbers = rules.any_number is None or rules.any_number.search(masked) is not None
+        if not numbers and not negations:
             return hits
         for start, end in _sentences(masked, rules.sentence_end):
             sentence = masked[start:end]
-            # Every form and part of a statement holds its {N}: a statement whose {N} occurs
-            # nowhere in the sentence can read nothing there, so it is not tried.
-            found: dict[str, bool] = {}
-            numbered = []
-            if rules.any_number is not None and not rules.any_number.search(sentence):
-                active_here: list[_Statement] = []
-            else:
-                active_here = active
-            for statement in active_here:
-                key = statement.number_hint.pattern
-                if key not in found:
-                    found[key] = statement.number_hint.search(sentence) is not None
-                if found[key]:
-                    numbered.append(statement)
+            numbered = self.possible(sentence) if numbers else []
             for statement in numbered:
                 hits.extend(self.totals(sentence, start, statement))
             if numbered:
@@ -612,6 +619,34 @@ class _Reader:
             if negations:
                 hits.extend(self.negations(sentence, start, negations))
         return hits
+
+    def possible(self, text: str) -> list[_Statement]:
+        """The statements of the template that may match in `text`.
+
+        Every form and part of a statement holds its {N}, so a statement whose number hint
+        finds nothing cannot match; nor can a form lacking its literals, nor a list of parts
+        where no part's literals occur. A text inside a line can only hold less than the line.
+        """
+        rules = self.rules
+        if rules.any_number is not None and rules.any_number.search(text) is None:
+            return []
+        found: dict[str, bool] = {}
+        possible = []
+        for statement in rules.statements:
+            if self.template not in statement.templates:
+                continue
+            if statement.keywords is not None and statement.keywords.search(text) is None:
+                continue
+            if not any(meets(form.needs, text) for form in statement.forms) and (
+                statement.alone_min is None or not meets(statement.part_needs, text)
+            ):
+                continue
+            key = statement.number_hint.pattern
+            if key not in found:
+                found[key] = statement.number_hint.search(text) is not None
+            if found[key]:
+                possible.append(statement)
+        return possible
 
 
 def _deduplicate(hits: Sequence[_Hit]) -> list[Figure]:

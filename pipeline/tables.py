@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pipeline.catalogue import Metric, label_key, layouts, match_label, metrics
 from pipeline.model import Figure, Rejected
 from pipeline.text import (
+    AnyOf,
     Cell,
     Line,
     Value,
@@ -73,6 +74,7 @@ def _figure(
     )
 
 
+@lru_cache(maxsize=1 << 14)
 def _is_label(text: str) -> bool:
     """A cell that names a row: Han text that is neither a unit, a placeholder nor a value."""
     return (
@@ -88,10 +90,15 @@ def _is_label(text: str) -> bool:
 _L1 = re.compile(r"^[一二三四五六七八九十]+[、.]")
 
 
+@cache
+def _old_table_stops() -> AnyOf:
+    return AnyOf(layouts()["old_table"]["stop"])
+
+
 def _old_table_region(lines: Sequence[Line]) -> list[Line]:
     spec = layouts()["old_table"]
     header = spec["header_cells"][0]
-    stops = [re.compile(p) for p in spec["stop"]]
+    stops = _old_table_stops()
     start = None
     for i, line in enumerate(lines):
         compact = compact_label(line.text).replace(" ", "")
@@ -112,7 +119,7 @@ def _old_table_region(lines: Sequence[Line]) -> list[Line]:
     region: list[Line] = []
     for i in range(start, len(lines)):
         line = lines[i]
-        if any(p.search(line.text) for p in stops):
+        if stops.search(line.text):
             break
         if not line.text:
             continue
