@@ -70,6 +70,10 @@ class BenchResult:
     reports_per_s: float
     mb_per_s: float
     peak_rss_mb: float
+    peak_inventory_mb: float
+    peak_parse_years_mb: float
+    peak_reconciliation_mb: float
+    peak_warehouse_mb: float
     reports_found: int
     broken_expected: int
     broken_flagged: int
@@ -158,32 +162,35 @@ def _tree_rss_bytes(root_pid: int) -> int:
 
 
 @contextmanager
-def peak_memory(interval: float = 0.2) -> Iterator[list[int]]:
-    """Sample the process tree's resident memory while the block runs; yields [peak bytes]."""
-    peak = [0]
+def peak_memory(interval: float = 0.2) -> Iterator[list[tuple[float, int]]]:
+    """Sample the process tree's resident memory while the block runs: (epoch s, bytes)."""
+    samples: list[tuple[float, int]] = []
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            peak[0] = max(peak[0], _tree_rss_bytes(os.getpid()))
+            samples.append((time.time(), _tree_rss_bytes(os.getpid())))
             stop.wait(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
-        yield peak
+        yield samples
     finally:
         stop.set()
         sampler.join()
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        peak[0] = max(peak[0], own)
+        samples.append((time.time(), own))
 
 
 # ---------------------------------------------------------------------------- the run
 
 
-def run_pipeline(raw_dir: Path, warehouse_dir: Path, workers: int) -> dict[str, float]:
-    """One run of the whole job over every year; wall seconds per stage and end to end."""
+def run_pipeline(
+    raw_dir: Path, warehouse_dir: Path, workers: int
+) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    """One run of the whole job over every year: wall seconds per stage and end to end, and
+    each stage's (start, end) in epoch seconds."""
     from pipeline.definitions import pipeline_definitions
     from pipeline.defs.partitions import MODE_TAG, range_tags
     from pipeline.defs.resources import PipelineStorage
@@ -208,6 +215,7 @@ def run_pipeline(raw_dir: Path, warehouse_dir: Path, workers: int) -> dict[str, 
             raise RuntimeError(f"the pipeline failed: {failures}")
         seconds: dict[str, float] = {}
         starts: dict[str, float] = {}
+        spans: dict[str, tuple[float, float]] = {}
         for entry in instance.all_logs(result.run_id):
             event = entry.dagster_event
             if event is None or event.step_key not in STAGES:
@@ -215,9 +223,21 @@ def run_pipeline(raw_dir: Path, warehouse_dir: Path, workers: int) -> dict[str, 
             if event.event_type == dg.DagsterEventType.STEP_START:
                 starts[event.step_key] = entry.timestamp
             elif event.event_type == dg.DagsterEventType.STEP_SUCCESS:
-                seconds[STAGES[event.step_key]] = entry.timestamp - starts[event.step_key]
+                stage = STAGES[event.step_key]
+                seconds[stage] = entry.timestamp - starts[event.step_key]
+                spans[stage] = (starts[event.step_key], entry.timestamp)
     seconds["end_to_end"] = total
-    return seconds
+    return seconds, spans
+
+
+def stage_peaks(
+    samples: list[tuple[float, int]], spans: dict[str, tuple[float, float]]
+) -> dict[str, float]:
+    """Peak memory (MB) of the process tree within each stage."""
+    return {
+        stage: max((b for t, b in samples if start <= t <= end), default=0) / 1e6
+        for stage, (start, end) in spans.items()
+    }
 
 
 def check_against_manifest(
@@ -295,8 +315,9 @@ def run_benchmark(
         floor_s, _cells = measure_floor(paths, workers)
         warehouse_dir = base / "warehouse"
         shutil.rmtree(warehouse_dir, ignore_errors=True)
-        with peak_memory() as peak:
-            seconds = run_pipeline(raw_dir, warehouse_dir, workers)
+        with peak_memory() as samples:
+            seconds, spans = run_pipeline(raw_dir, warehouse_dir, workers)
+        peaks = stage_peaks(samples, spans)
         found, expected, flagged, problems = check_against_manifest(
             warehouse_dir / "warehouse.duckdb", manifest.reports
         )
@@ -321,7 +342,11 @@ def run_benchmark(
             floor_ratio=parse_stage / floor_s if floor_s else float("nan"),
             reports_per_s=len(manifest.reports) / parse_stage if parse_stage else 0.0,
             mb_per_s=megabytes / parse_stage if parse_stage else 0.0,
-            peak_rss_mb=peak[0] / 1e6,
+            peak_rss_mb=max(b for _, b in samples) / 1e6,
+            peak_inventory_mb=peaks.get("inventory", 0.0),
+            peak_parse_years_mb=peaks.get("parse_years", 0.0),
+            peak_reconciliation_mb=peaks.get("reconciliation", 0.0),
+            peak_warehouse_mb=peaks.get("warehouse", 0.0),
             reports_found=found,
             broken_expected=expected,
             broken_flagged=flagged,
@@ -340,11 +365,12 @@ def render(result: BenchResult) -> str:
         f"{result.megabytes:,.1f} MB (generated in {result.synth_s:.1f} s)",
         f"workers: {result.workers} of {result.cpus} CPUs; revision {result.git_revision}",
         "",
-        "stage                 wall s",
-        f"  inventory         {result.inventory_s:8.1f}",
-        f"  parse_years       {result.parse_years_s:8.1f}",
-        f"  reconciliation    {result.reconciliation_s:8.1f}",
-        f"  warehouse         {result.warehouse_s:8.1f}",
+        "stage                 wall s   peak MB",
+        f"  inventory         {result.inventory_s:8.1f}  {result.peak_inventory_mb:8,.0f}",
+        f"  parse_years       {result.parse_years_s:8.1f}  {result.peak_parse_years_mb:8,.0f}",
+        f"  reconciliation    {result.reconciliation_s:8.1f}  "
+        f"{result.peak_reconciliation_mb:8,.0f}",
+        f"  warehouse         {result.warehouse_s:8.1f}  {result.peak_warehouse_mb:8,.0f}",
         f"  end to end        {result.end_to_end_s:8.1f}  (raw to marts, with Dagster)",
         "",
         f"parse stage (inventory + parse_years): {result.parse_stage_s:.1f} s, "

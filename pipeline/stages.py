@@ -48,7 +48,7 @@ from pipeline.model import (
 from pipeline.parse import FileParse, FileScan, YearRecords, parse_file, scan_file
 from pipeline.pool import map_ordered
 from pipeline.progress import Progress
-from pipeline.reconcile import FAILED, earlier_year_metrics, reconcile
+from pipeline.reconcile import FAILED, earlier_year_metrics, reconcile, series_key
 from pipeline.storage import (
     PARSE_TABLES,
     PART_FILE,
@@ -87,6 +87,8 @@ MAX_ERRORS_SHOWN = 5
 _ORDINAL = r"#(\d+)$"
 # Parsed rows held in memory before they are spilled to Parquet chunks (about 100 MB).
 SPILL_ROWS = 400_000
+# Reports of one year reconciled together (whole agency series): bounds the memory of a year.
+RECONCILE_BATCH = 2_000
 
 
 # ---------------------------------------------------------------------------- inventory
@@ -725,25 +727,82 @@ def reconciliation_signature(layout: WarehouseLayout, year: int) -> str | None:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
+def _series_batches(reports: pl.DataFrame, size: int) -> list[list[str]]:
+    """Report ids in batches of about `size`, never splitting one agency's series.
+
+    The cross-year rules need to know whether a series has one report in a year, so a series
+    stays in one batch.
+    """
+    keyed = sorted(
+        (series_key(agency, source_file), report_id)
+        for report_id, agency, source_file in reports.select(
+            "report_id", "agency", "source_file"
+        ).iter_rows()
+    )
+    batches: list[list[str]] = []
+    current: list[str] = []
+    previous_key = None
+    for key, report_id in keyed:
+        if len(current) >= size and key != previous_key:
+            batches.append(current)
+            current = []
+        current.append(report_id)
+        previous_key = key
+    if current:
+        batches.append(current)
+    return batches
+
+
 def reconcile_year(layout: WarehouseLayout, year: int) -> pl.DataFrame:
     """Every rule on the reports of one year; cross-year rules read the year before.
 
     Of the year before, only the reports and the figures the cross-year rules compare with
-    are read.
+    are read. The year's reports are evaluated in batches of RECONCILE_BATCH (whole agency
+    series), so memory does not grow with the size of a year.
     """
-    earlier = earlier_year_metrics()
-    statistics = pl.concat(
-        [
-            read_year_table(layout, "statistics", year - 1).filter(
-                pl.col("metric").is_in(sorted(earlier))
-            ),
-            read_year_table(layout, "statistics", year),
-        ]
+    earlier = read_year_table(layout, "statistics", year - 1).filter(
+        pl.col("metric").is_in(sorted(earlier_year_metrics()))
     )
-    reports = pl.concat([read_year_table(layout, "reports", y) for y in (year - 1, year)])
-    prose = read_year_table(layout, "prose_figures", year)
-    frame = reconcile(statistics, prose, reports, years=[year])
-    return frame.filter(pl.col("report_year") == year)
+    earlier_reports = read_year_table(layout, "reports", year - 1)
+    reports = read_year_table(layout, "reports", year)
+    statistics_file = layout.year_dir("statistics", year) / PART_FILE
+    prose_file = layout.year_dir("prose_figures", year) / PART_FILE
+    frames = []
+    for batch in _series_batches(reports, RECONCILE_BATCH):
+        wanted = pl.col("report_id").is_in(batch)
+        statistics = _read_rows(statistics_file, "statistics", year, wanted)
+        prose = _read_rows(prose_file, "prose_figures", year, wanted)
+        frames.append(
+            reconcile(
+                pl.concat([earlier, statistics]),
+                prose,
+                pl.concat([earlier_reports, reports.filter(wanted)]),
+                years=[year],
+            )
+        )
+    if not frames:
+        return reconcile(earlier, earlier.head(0), earlier_reports.head(0), years=[year])
+    frame = pl.concat(frames)
+    # One order whatever the batches: reports in stored order, rules in evaluation order.
+    order = pl.DataFrame({"report_id": reports["report_id"]}).with_row_index("_order")
+    return (
+        frame.join(order, on="report_id", how="left", maintain_order="left")
+        .sort("_order", maintain_order=True)
+        .drop("_order")
+    )
+
+
+def _read_rows(path: Path, table: str, year: int, wanted: pl.Expr) -> pl.DataFrame:
+    schema = YEAR_TABLES[table]
+    if not path.exists():
+        return pl.DataFrame(schema=schema)
+    frame = (
+        pl.scan_parquet(path)
+        .filter(wanted)
+        .with_columns(pl.lit(year, dtype=pl.Int32).alias("report_year"))
+        .collect()
+    )
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
 
 
 def _reconcile_job(item: tuple[str, int]) -> tuple[int, str | None, pl.DataFrame]:

@@ -268,6 +268,30 @@ def read_table(
     return pl.concat(frames, how="vertical")
 
 
+def scan_table(layout: WarehouseLayout, table: str) -> pl.LazyFrame:
+    """A year-partitioned table as a lazy scan (with report_year where the schema has it).
+
+    For summaries over every year that must not load the whole table: filters and
+    aggregations stream over the files.
+    """
+    schema = YEAR_TABLES[table]
+    paths = [
+        layout.year_dir(table, year) / PART_FILE
+        for year in stored_years(layout, table)
+        if (layout.year_dir(table, year) / PART_FILE).exists()
+    ]
+    if not paths:
+        return pl.LazyFrame(schema=schema)
+    frames = []
+    for path in paths:
+        frame = pl.scan_parquet(path)
+        if "report_year" in schema:
+            year = int(path.parent.name.split("=", 1)[1])
+            frame = frame.with_columns(pl.lit(year, dtype=pl.Int32).alias("report_year"))
+        frames.append(frame.select(list(schema)))
+    return pl.concat(frames, how="vertical")
+
+
 def count_rows(layout: WarehouseLayout, table: str, years: Iterable[int] | None = None) -> int:
     """Rows of a year-partitioned table, from the Parquet footers (no data is read)."""
     wanted = stored_years(layout, table) if years is None else sorted(set(years))

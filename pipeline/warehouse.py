@@ -162,7 +162,7 @@ def build_database(parquet_dir: Path, path: Path, sql_dir: Path = SQL_DIR) -> di
     parquet_dir, path, sql_dir = Path(parquet_dir), Path(path), Path(sql_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_database_files(path)
-    with duckdb.connect(str(path)) as con:
+    with duckdb.connect(str(path), config=build_config()) as con:
         tables = [load_source_table(con, source, parquet_dir) for source in SOURCE_TABLES]
         tables.append(load_metrics(con))
         tables.extend(load_harmonised(con))
@@ -173,6 +173,15 @@ def build_database(parquet_dir: Path, path: Path, sql_dir: Path = SQL_DIR) -> di
         counts = {name: count_rows(con, name) for name in tables}
         con.execute("checkpoint")
     return counts
+
+
+def build_config() -> dict[str, str]:
+    """DuckDB settings of the build: a memory ceiling (spilling to disk past it).
+
+    DuckDB would otherwise take up to 80% of the machine's memory for a large build.
+    `PIPELINE_DUCKDB_MEMORY` (default 1GB) sets the ceiling.
+    """
+    return {"memory_limit": os.environ.get("PIPELINE_DUCKDB_MEMORY", "1GB")}
 
 
 def swap_in(tmp_path: Path, db_path: Path) -> None:
