@@ -181,7 +181,11 @@ def build_config() -> dict[str, str]:
     DuckDB would otherwise take up to 80% of the machine's memory for a large build.
     `PIPELINE_DUCKDB_MEMORY` (default 1GB) sets the ceiling.
     """
-    return {"memory_limit": os.environ.get("PIPELINE_DUCKDB_MEMORY", "1GB")}
+    return {
+        "memory_limit": os.environ.get("PIPELINE_DUCKDB_MEMORY", "1GB"),
+        # No progress bar on the terminal of a batch job.
+        "enable_progress_bar": "false",
+    }
 
 
 def swap_in(tmp_path: Path, db_path: Path) -> None:
