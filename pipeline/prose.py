@@ -178,7 +178,9 @@ def _number_hint(number: str) -> re.Pattern[str] | None:
     starts, _ = edge_pieces(items[last][1][3], last=False)
     if not ends or not starts or gap > _HINT_MAX_GAP:
         return None
-    return re.compile(f"(?:{character_class(ends)})(?s:.){{0,{gap}}}(?:{character_class(starts)})")
+    if any(icase for _, icase in ends | starts):
+        return None  # a class written out would not hold what ignoring case matches
+    return re.compile(f"{character_class(ends)}(?s:.){{0,{gap}}}{character_class(starts)}")
 
 
 # --- loading the patterns ------------------------------------------------------------------

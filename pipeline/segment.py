@@ -48,6 +48,7 @@ class _Rules:
     chrome: AnyOf
     glued_prefix: re.Pattern[str]
     title: re.Pattern[str]
+    title_needs: Needs
     title_max_length: int
     # each with the literals a text must hold for it to match there (`literal_needs`)
     year_sources: tuple[tuple[str, re.Pattern[str], Needs], ...]
@@ -80,6 +81,7 @@ def _rules() -> _Rules:
         chrome=AnyOf([*spec["chrome"]["openers"], *spec["chrome"]["closers"]]),
         glued_prefix=re.compile(spec["chrome"]["glued_prefix"]),
         title=re.compile(spec["title"]["pattern"]),
+        title_needs=literal_needs(re.compile(spec["title"]["pattern"])),
         title_max_length=int(spec["title"]["max_length"]),
         year_sources=tuple(_with_needs(s["source"], s["pattern"]) for s in spec["year_sources"]),
         first_year=int(spec["first_report_year"]),
@@ -170,7 +172,10 @@ def _trim(chunk: list[Line]) -> list[Line]:
 def _is_title(text: str) -> bool:
     rules = _rules()
     return (
-        len(text) <= rules.title_max_length and "|" not in text and bool(rules.title.search(text))
+        len(text) <= rules.title_max_length
+        and "|" not in text
+        and meets(rules.title_needs, text)
+        and bool(rules.title.search(text))
     )
 
 

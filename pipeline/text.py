@@ -34,7 +34,9 @@ _ANY_INVISIBLE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_INV
 # compacts the same lines, the same cells recur in every report): their results are kept. The
 # bound keeps the memory of a long run flat; results are immutable, so sharing them is safe.
 _CACHED = 1 << 14
-_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+# Runs of spaces become one space; a single plain space (the commonest run by far) is left
+# where it is instead of being replaced by itself.
+_SPACES = re.compile(r" [ \t\u00a0\u3000]+|[\t\u00a0\u3000][ \t\u00a0\u3000]*")
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
 # A space between two Han characters is a wrapped word ("社 会稳定"), never a separator.
 _SPACE_IN_HAN = re.compile(rf"(?<=[{_HAN}\"“”、()《》])\s+(?=[{_HAN}\"“”、()《》])")
@@ -76,7 +78,27 @@ class Line:
 def split_lines(text: str) -> list[Line]:
     """Split decoded text into numbered, normalised lines (numbers are 1-based)."""
     raws = text.split("\n")
-    return [Line(i, raw.rstrip("\r"), normalise_line(raw)) for i, raw in enumerate(raws, start=1)]
+    normalised = _normalise_text(text).split("\n")
+    if len(normalised) != len(raws):  # cannot happen (see `_normalise_text`); stay safe
+        normalised = [normalise_line(raw) for raw in raws]
+    else:
+        normalised = [line.strip() for line in normalised]
+    return [
+        Line(i, raw.rstrip("\r"), line)
+        for i, (raw, line) in enumerate(zip(raws, normalised, strict=True), start=1)
+    ]
+
+
+def _normalise_text(text: str) -> str:
+    """`normalise_line` of every line at once, but for the final `strip`.
+
+    Each step works on each line alone: `translate`, the `\r` and the space runs (which hold
+    no line end) character by character, and NFKC never across a line end, which is a
+    character of its own that never composes, reorders or decomposes.
+    """
+    text = text.translate(_INVISIBLE) if _ANY_INVISIBLE.search(text) else text
+    text = unicodedata.normalize("NFKC", text)
+    return _SPACES.sub(" ", text.replace("\r", ""))
 
 
 # --- table cells ---------------------------------------------------------------------------
@@ -329,11 +351,8 @@ def edge_pieces(
 
 
 def character_class(pieces: set[ClassPiece]) -> str:
-    """A regex matching one character of the pieces (those marked ignore-case, ignoring it)."""
-    exact = "".join(sorted(p for p, icase in pieces if not icase))
-    folded = "".join(sorted(p for p, icase in pieces if icase))
-    branches = ([f"[{exact}]"] if exact else []) + ([f"(?i:[{folded}])"] if folded else [])
-    return "|".join(branches)
+    """A character class of the pieces as written (ignore-case ones too: see `_FirstChars`)."""
+    return f"[{''.join(sorted(piece for piece, _ in pieces))}]"
 
 
 def _literals(items: Sequence[tuple[Any, Any]]) -> list[frozenset[str]]:
@@ -394,9 +413,24 @@ def meets(needs: Needs, text: str) -> bool:
     return True
 
 
-def _first_class(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
-    """A regex for one character that every match of one of `patterns` starts with; None
-    when some pattern can start with anything (or match the empty string)."""
+@dataclass(frozen=True, slots=True)
+class _FirstChars:
+    """Characters a match can start with: one of `exact`, or (`cased`) any character that has
+    case, which is what a letter matched ignoring case can be besides itself (Unicode folds
+    the Kelvin sign to k, the long s to s…)."""
+
+    exact: tuple[re.Pattern[str], ...]
+    cased: bool
+
+    def found_in(self, text: str) -> bool:
+        if any(pattern.search(text) is not None for pattern in self.exact):
+            return True
+        return self.cased and (text.lower() != text or text.upper() != text)
+
+
+def _first_class(patterns: Sequence[re.Pattern[str]]) -> _FirstChars | None:
+    """The characters every match of one of `patterns` starts with; None when some pattern
+    can start with anything (or match the empty string)."""
     pieces: set[ClassPiece] = set()
     for pattern in patterns:
         try:
@@ -407,7 +441,8 @@ def _first_class(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
         if found is None or nullable:
             return None
         pieces |= found
-    return re.compile(character_class(pieces)) if pieces else None
+    exact = (re.compile(character_class(pieces)),) if pieces else ()
+    return _FirstChars(exact, any(icase for _, icase in pieces))
 
 
 def _literal_led(pattern: re.Pattern[str]) -> bool:
@@ -469,7 +504,7 @@ class AnyOf:
             return True
         if (
             self._rest is not None
-            and (self._rest_first is None or self._rest_first.search(text) is not None)
+            and (self._rest_first is None or self._rest_first.found_in(text))
             and self._rest.search(text) is not None
         ):
             return True
