@@ -175,7 +175,7 @@ def build_database(parquet_dir: Path, path: Path, sql_dir: Path = SQL_DIR) -> di
     return counts
 
 
-def build_config() -> dict[str, str]:
+def build_config() -> dict[str, str | bool | int | float | list[str]]:
     """DuckDB settings of the build: a memory ceiling (spilling to disk past it).
 
     DuckDB would otherwise take up to 80% of the machine's memory for a large build.
@@ -184,7 +184,7 @@ def build_config() -> dict[str, str]:
     return {
         "memory_limit": os.environ.get("PIPELINE_DUCKDB_MEMORY", "1GB"),
         # No progress bar on the terminal of a batch job.
-        "enable_progress_bar": "false",
+        "enable_progress_bar": False,
     }
 
 
