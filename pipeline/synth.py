@@ -230,188 +230,56 @@ class Manifest:
 class Parameters:
     """Knobs of the corpus; the defaults give a realistic mix."""
 
-    broken_share: float = 0.02
-    gbk_share: float = 0.10
-    html_share: float = 0.05
-    fullwidth_share: float = 0.15
-    crlf_share: float = 0.05
-    # share of agencies whose reports come as one scraped site (several reports in one file)
-    site_share: float = 0.30
+    broken_share: float = 0.02  # reports changed on purpose so that a rule fails
+    gbk_share: float = 0.10  # files encoded GBK
+    html_share: float = 0.05  # files that are saved HTML pages (one report each)
+    fullwidth_share: float = 0.15  # reports printed with full-width punctuation and digits
+    crlf_share: float = 0.05  # files with Windows line ends
+    site_share: float = 0.30  # agencies whose reports come as one scraped site, in one file
     first_year: int = 2008
     last_year: int = 2025
 
 
 # --- vocabulary ------------------------------------------------------------------------------
 
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 # Place-name characters with their pinyin (for web addresses). Combinations avoid every word
 # of the spam list in schemas/layouts.yaml and every word that starts a sentence (我, 本, 全…).
-_FIRST = [
-    "清qing",
-    "安an",
-    "平ping",
-    "东dong",
-    "西xi",
-    "南nan",
-    "北bei",
-    "新xin",
-    "永yong",
-    "长chang",
-    "宁ning",
-    "丰feng",
-    "兴xing",
-    "昌chang",
-    "德de",
-    "嘉jia",
-    "临lin",
-    "龙long",
-    "凤feng",
-    "金jin",
-    "石shi",
-    "宝bao",
-    "云yun",
-    "青qing",
-    "白bai",
-    "黄huang",
-    "华hua",
-    "泰tai",
-    "福fu",
-    "寿shou",
-    "怀huai",
-    "广guang",
-    "庆qing",
-    "阜fu",
-    "灵ling",
-    "武wu",
-    "文wen",
-    "乐le",
-    "通tong",
-    "和he",
-    "建jian",
-    "益yi",
-    "松song",
-    "桐tong",
-    "柳liu",
-    "梅mei",
-    "桃tao",
-    "莲lian",
-    "鹤he",
-    "祁qi",
-    "卫wei",
-    "汉han",
-    "沅yuan",
-]
-_SECOND = [
-    "河he",
-    "山shan",
-    "阳yang",
-    "江jiang",
-    "源yuan",
-    "平ping",
-    "安an",
-    "宁ning",
-    "丰feng",
-    "泉quan",
-    "溪xi",
-    "川chuan",
-    "林lin",
-    "岭ling",
-    "水shui",
-    "陵ling",
-    "台tai",
-    "乐le",
-    "和he",
-    "兴xing",
-    "化hua",
-    "定ding",
-    "远yuan",
-    "都du",
-    "浦pu",
-    "原yuan",
-    "坪ping",
-    "峰feng",
-    "城cheng",
-    "口kou",
-    "桥qiao",
-    "田tian",
-    "池chi",
-    "湖hu",
-    "沙sha",
-    "谷gu",
-    "明ming",
-    "昌chang",
-    "康kang",
-    "津jin",
-    "丘qiu",
-    "塘tang",
-    "滨bin",
-]
-_PROVINCES = [
-    "河北省",
-    "山西省",
-    "辽宁省",
-    "吉林省",
-    "黑龙江省",
-    "江苏省",
-    "浙江省",
-    "安徽省",
-    "福建省",
-    "江西省",
-    "山东省",
-    "河南省",
-    "湖北省",
-    "湖南省",
-    "广东省",
-    "海南省",
-    "四川省",
-    "贵州省",
-    "云南省",
-    "陕西省",
-    "甘肃省",
-    "青海省",
-]
+_FIRST = _words(
+    "清qing 安an 平ping 东dong 西xi 南nan 北bei 新xin "
+    "永yong 长chang 宁ning 丰feng 兴xing 昌chang 德de "
+    "嘉jia 临lin 龙long 凤feng 金jin 石shi 宝bao 云yun "
+    "青qing 白bai 黄huang 华hua 泰tai 福fu 寿shou 怀huai "
+    "广guang 庆qing 阜fu 灵ling 武wu 文wen 乐le 通tong "
+    "和he 建jian 益yi 松song 桐tong 柳liu 梅mei 桃tao "
+    "莲lian 鹤he 祁qi 卫wei 汉han 沅yuan"
+)
+_SECOND = _words(
+    "河he 山shan 阳yang 江jiang 源yuan 平ping 安an 宁ning "
+    "丰feng 泉quan 溪xi 川chuan 林lin 岭ling 水shui "
+    "陵ling 台tai 乐le 和he 兴xing 化hua 定ding 远yuan "
+    "都du 浦pu 原yuan 坪ping 峰feng 城cheng 口kou 桥qiao "
+    "田tian 池chi 湖hu 沙sha 谷gu 明ming 昌chang 康kang "
+    "津jin 丘qiu 塘tang 滨bin"
+)
+_PROVINCES = _words(
+    "河北省 山西省 辽宁省 吉林省 黑龙江省 江苏省 浙江省 安徽省 福建省 江西省 山东省 "
+    "河南省 湖北省 湖南省 广东省 海南省 四川省 贵州省 云南省 陕西省 甘肃省 青海省"
+)
 # Department names by level, with how the department calls itself (我局…).
-_COUNTY_DEPARTMENTS = [
-    "交通运输局",
-    "司法局",
-    "财政局",
-    "教育局",
-    "民政局",
-    "人力资源和社会保障局",
-    "自然资源局",
-    "生态环境分局",
-    "住房和城乡建设局",
-    "水利局",
-    "农业农村局",
-    "商务局",
-    "文化和旅游局",
-    "卫生健康局",
-    "应急管理局",
-    "审计局",
-    "市场监督管理局",
-    "统计局",
-    "医疗保障局",
-    "林业局",
-    "城市管理局",
-    "退役军人事务局",
-    "发展和改革局",
-    "科学技术局",
-    "工业和信息化局",
-    "公安局",
-    "金融工作办公室",
-    "行政审批服务局",
-    "信访局",
-    "档案馆",
-    "政务服务管理办公室",
-    "人民政府办公室",
-    "机关事务服务中心",
-    "地方志编纂中心",
-    "供销合作社",
-    "残疾人联合会",
-    "粮食和物资储备局",
-    "乡村振兴局",
-    "民族宗教事务局",
-    "体育事业发展中心",
-]
+_COUNTY_DEPARTMENTS = _words(
+    "交通运输局 司法局 财政局 教育局 民政局 人力资源和社会保障局 自然资源局 "
+    "生态环境分局 住房和城乡建设局 水利局 农业农村局 商务局 文化和旅游局 卫生健康局 "
+    "应急管理局 审计局 市场监督管理局 统计局 医疗保障局 林业局 城市管理局 "
+    "退役军人事务局 发展和改革局 科学技术局 工业和信息化局 公安局 金融工作办公室 "
+    "行政审批服务局 信访局 档案馆 政务服务管理办公室 人民政府办公室 机关事务服务中心 "
+    "地方志编纂中心 供销合作社 残疾人联合会 粮食和物资储备局 乡村振兴局 民族宗教事务局 "
+    "体育事业发展中心"
+)
 _CITY_DEPARTMENTS = (
     *_COUNTY_DEPARTMENTS,
     "发展和改革委员会",
@@ -419,27 +287,11 @@ _CITY_DEPARTMENTS = (
     "国有资产监督管理委员会",
     "外事办公室",
 )
-_PROVINCE_DEPARTMENTS = [
-    "交通运输厅",
-    "司法厅",
-    "财政厅",
-    "教育厅",
-    "民政厅",
-    "自然资源厅",
-    "生态环境厅",
-    "住房和城乡建设厅",
-    "水利厅",
-    "农业农村厅",
-    "商务厅",
-    "审计厅",
-    "应急管理厅",
-    "文化和旅游厅",
-    "人民政府办公厅",
-    "市场监督管理局",
-    "统计局",
-    "卫生健康委员会",
-    "发展和改革委员会",
-]
+_PROVINCE_DEPARTMENTS = _words(
+    "交通运输厅 司法厅 财政厅 教育厅 民政厅 自然资源厅 生态环境厅 住房和城乡建设厅 "
+    "水利厅 农业农村厅 商务厅 审计厅 应急管理厅 文化和旅游厅 人民政府办公厅 "
+    "市场监督管理局 统计局 卫生健康委员会 发展和改革委员会"
+)
 _SELF_BY_SUFFIX = (
     ("委员会", "我委"),
     ("办公室", "我办"),
@@ -453,23 +305,7 @@ _SELF_BY_SUFFIX = (
 )
 _SURNAMES = "张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰建国志红海波宇琪春雷昭辉兴才"
-_ROADS = [
-    "人民",
-    "建设",
-    "解放",
-    "中山",
-    "文化",
-    "新华",
-    "胜利",
-    "和平",
-    "团结",
-    "友谊",
-    "光明",
-    "育才",
-    "振兴",
-    "滨河",
-    "青年",
-]
+_ROADS = _words("人民 建设 解放 中山 文化 新华 胜利 和平 团结 友谊 光明 育才 振兴 滨河 青年")
 _TOPICS = (
     "土地征收、房屋拆迁相关信息",
     "城市规划、项目审批相关信息",
@@ -890,14 +726,22 @@ def _leaves(template: str) -> tuple[tuple[str, float], ...]:
     return tuple((metric, w) for _, items in outcome_groups(template) for _, metric, w in items)
 
 
+@cache
+def _requests_keys(
+    template: str,
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """Table 3's (metric, column) keys: applicant columns column by column, then 总计."""
+    metrics = (*_R1_TERMS, *(m for m, _ in _leaves(template)))
+    by_column = tuple((m, d) for d in APPLICANTS for m in metrics)
+    return by_column, tuple((m, TOTAL) for m in metrics)
+
+
 def _requests_table(
     rng: random.Random, scale: float, template: str, carried: Sequence[int] | None
 ) -> dict[tuple[str, str], float | None]:
     """Table 3: every row per applicant column, balanced (R1), summed (R2) and totalled (R3)."""
     rnd = rng.random
-    leaves = _leaves(template)
-    weights = tuple(w for _, w in leaves)
-    metrics = [*_R1_TERMS, *(m for m, _ in leaves)]
+    weights = tuple(w for _, w in _leaves(template))
     columns: list[list[int]] = []
     for i in range(len(APPLICANTS)):
         new = _count(rnd, scale * _APPLICANT_SHARES[i])
@@ -906,13 +750,11 @@ def _requests_table(
         forward = min(available, _count(rnd, available * 0.04))
         handled = available - forward
         columns.append([new, before, handled, forward, *_split(rnd, handled, weights)])
-    table: dict[tuple[str, str], float | None] = {}
-    for j, metric in enumerate(metrics):
-        total = 0
-        for dimension, column in zip(APPLICANTS, columns, strict=True):
-            table[(metric, dimension)] = column[j]
-            total += column[j]
-        table[(metric, TOTAL)] = total
+    by_column, totals = _requests_keys(template)
+    table: dict[tuple[str, str], float | None] = dict(
+        zip(by_column, (v for column in columns for v in column), strict=True)
+    )
+    table.update(zip(totals, map(sum, zip(*columns, strict=True)), strict=True))
     return table
 
 
@@ -1826,18 +1668,25 @@ class _Draft:
     prose_shift: tuple[str, float] | None = None
     statements: list[tuple[str, _Statement]] = field(default_factory=list)
     expected: set[str] = field(default_factory=set)
+    # expand() answers; cleared whenever a break changes the table
+    expanded: dict[tuple[str, str], list[float | None] | None] = field(default_factory=dict)
 
     def expand(self, metric: str, dimension: str = TOTAL) -> list[float | None] | None:
         """A metric's printed figures: itself, else the sum of its printed sub-rows."""
         key = (metric, dimension)
+        if key in self.expanded:
+            return self.expanded[key]
         if key in self.table:
-            return [self.table[key]]
-        found: list[float | None] = []
-        for child in CHILDREN.get(metric, ()):
-            part = self.expand(child, dimension)
-            if part:
-                found.extend(part)
-        return found or None
+            found: list[float | None] | None = [self.table[key]]
+        else:
+            found = []
+            for child in CHILDREN.get(metric, ()):
+                part = self.expand(child, dimension)
+                if part:
+                    found.extend(part)
+            found = found or None
+        self.expanded[key] = found
+        return found
 
     def stated(self, metric: str) -> float:
         """What the prose states for a metric: the printed (total) figure, or its own value."""
@@ -1939,6 +1788,7 @@ def _break(draft: _Draft, rng: random.Random, previous: _Draft | None) -> None:
         draft.prose_shift = (metric, delta)
         draft.alteration = f"prose states the part {metric} {delta} more"
     draft.table_altered = draft.prose_shift is None
+    draft.expanded.clear()
     # The prose repeats the table as printed (or the shifted figure): state it again.
     _make_statements(draft)
 
@@ -2393,9 +2243,12 @@ class _TextTables:
             elif layout == "cells":
                 lines.extend([f"{label} |", f"{row.unit} |", f"{value} |" if value else "|"])
             elif "(" not in label and len(label) > 10 and rng.random() < 0.06:
-                lines.extend([label, f"| {row.unit} | {value} |"])  # a row split over two lines
+                # a row split over two lines
+                lines.extend([label, f"| {row.unit} | {value} |" if value else f"| {row.unit} | |"])
             else:
-                lines.append(f"{label} | {row.unit} | {value} |")
+                lines.append(
+                    f"{label} | {row.unit} | {value} |" if value else f"{label} | {row.unit} | |"
+                )
         return lines
 
     def requests(self) -> list[str]:
@@ -2814,18 +2667,21 @@ class _Totals:
     fullwidth_reports: int = 0
     broken_reports: int = 0
     altered_reports: int = 0
+    html_reports: int = 0
     by_template: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TEMPLATES, 0))
     by_encoding: dict[str, int] = field(default_factory=lambda: {"utf-8": 0, "gbk": 0})
+    reports_by_encoding: dict[str, int] = field(default_factory=lambda: {"utf-8": 0, "gbk": 0})
     by_rule: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RULES, 0))
 
     def add(self, other: _Totals) -> None:
         for name in ("reports", "files", "bytes", "multi_report_files", "html_files"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("fullwidth_reports", "broken_reports", "altered_reports"):
+        for name in ("fullwidth_reports", "broken_reports", "altered_reports", "html_reports"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for mine, theirs in (
             (self.by_template, other.by_template),
             (self.by_encoding, other.by_encoding),
+            (self.reports_by_encoding, other.reports_by_encoding),
             (self.by_rule, other.by_rule),
         ):
             for key, value in theirs.items():
@@ -2838,11 +2694,13 @@ class _Totals:
             "bytes": self.bytes,
             "multi_report_files": self.multi_report_files,
             "html_files": self.html_files,
+            "html_reports": self.html_reports,
             "fullwidth_reports": self.fullwidth_reports,
             "broken_reports": self.broken_reports,
             "altered_reports": self.altered_reports,
             "reports_by_template": self.by_template,
             "files_by_encoding": self.by_encoding,
+            "reports_by_encoding": self.reports_by_encoding,
             "broken_reports_by_rule": self.by_rule,
         }
 
@@ -2913,6 +2771,8 @@ class _Writer:
         totals.reports += 1
         totals.by_template[draft.template] += 1
         totals.fullwidth_reports += full_width
+        totals.html_reports += is_html
+        totals.reports_by_encoding[encoding] += 1
         totals.broken_reports += bool(failures)
         totals.altered_reports += draft.alteration is not None
         for rule in failures:
@@ -2984,7 +2844,7 @@ def _plans(rng: random.Random, reports: int, params: Parameters, raw: Path) -> I
     while remaining > 0:
         entity = agencies.draw(params.first_year)
         as_site = rng.random() < params.site_share
-        length = min(remaining, rng.randint(2, 15) if as_site else rng.choice((1, 1, 1, 2, 3, 5)))
+        length = min(remaining, rng.randint(2, 15) if as_site else rng.choice(_PAGE_COUNTS))
         length = min(length, span + 1)
         end = params.last_year - min(int(abs(rng.gauss(0.0, 3.0))), span)
         start = max(params.first_year, end - length + 1)
@@ -3003,6 +2863,17 @@ def _run_plan(plan: _Plan) -> tuple[list[ReportEntry], _Totals]:
     return writer.entries, writer.totals
 
 
+# How many reports an agency has when its reports come as separate pages.
+_PAGE_COUNTS = (1, 1, 1, 2, 3, 5)
+
+
+def _page_html_share(params: Parameters) -> float:
+    """The chance that a one-report page is HTML, so that `html_share` of all files are
+    (a scraped site is one text file; each other agency has one file per report)."""
+    pages = (1 - params.site_share) * sum(_PAGE_COUNTS) / len(_PAGE_COUNTS)
+    return min(1.0, params.html_share * (pages + params.site_share) / pages) if pages else 0.0
+
+
 def _write_entity(rng: random.Random, writer: _Writer, drafts: list[_Draft], as_site: bool) -> None:
     """Present, break, check and write one agency's reports."""
     params = writer.params
@@ -3015,7 +2886,7 @@ def _write_entity(rng: random.Random, writer: _Writer, drafts: list[_Draft], as_
         layout.append((writer.name(".txt"), newest_first, False, encoding))
     else:
         for draft in newest_first:
-            is_html = rng.random() < params.html_share
+            is_html = rng.random() < _page_html_share(params)
             encoding = "gbk" if rng.random() < params.gbk_share else "utf-8"
             suffix = rng.choice((".html", ".htm")) if is_html else ".txt"
             layout.append((writer.name(suffix), [draft], is_html, encoding))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -141,6 +142,56 @@ def test_html_pages_are_pages_with_chrome_and_a_declared_charset(corpus):
         assert b"<table" in data or entry.template == "prose"
         _, encoding, _ = decode_document(entry.source_file, data)
         assert encoding == ("gb18030+html" if entry.encoding == "gbk" else "utf-8+html")
+
+
+LAYOUTS = {
+    # the old table (DOMAIN.md, template A)
+    "one row per line": "统计指标 | 单位 | 统计数 |",
+    "one cell per line": "统 计 指 标 |\n单位 |\n统计数 |",
+    "a row split over two lines": re.compile(r"\n[^|\n]+\n\| [件条次人个] \| \d+ \|"),
+    "header with placeholder cells": "| —— | |",
+    "blank value": re.compile(r"\| (?:件|万元) \| \|"),
+    "label with a note": "(不同渠道和方式公开相同信息计1条)",
+    "wrapped word in a label": re.compile(
+        r"\n[^|\n]*[\u4e00-\u9fff] [\u4e00-\u9fff][^|\n]* \| [件条次人个]"
+    ),
+    "Shandong rows": "5.其他形式 | 件",
+    "Guizhou rows": "政务客户端公开政府信息数",
+    "a heading printing its sum": re.compile(r"情况 \|\n\| \d+ \|"),
+    # the new template (B and C)
+    "wrapped header cell": "商业 企业",
+    "group cell on a group's first row": "(三)不予公开 | 1.属于国家秘密",
+    "2019 article-20 signed change": re.compile(r"\| [+-]\d+ \|"),
+    "2019 article-20 inline units": re.compile(r"\d+\(次\) \| [\d.]+万元"),
+    "truncated article-20 header": "本年新 | 对外公开 总数量",
+    "2021 other-handling rows": "3.其他 |",
+    "2019 other-handling row": re.compile(r"\(六\)其他处理 \| \d"),
+    "table 4, three truncated header lines": "结果 | 结果 | 其他 | 尚未 | 总计",
+    "table 4, two header lines": "行政复议 | 行政诉讼 |\n结果维持",
+    # prose
+    "approximate figure": re.compile(r"\d+余人次"),
+    "negation: no requests": "没有收到",
+    "negation: no cases": "未发生针对",
+    # files
+    "page chrome": "字号:\n大 中 小",
+    "full-width text": "｜",
+}
+
+
+def test_every_layout_variant_appears(tmp_path):
+    """Each layout DOMAIN.md lists is printed somewhere in a modest corpus."""
+    manifest = generate_corpus(800, tmp_path, seed=9, params=params())
+    texts = []
+    for entry in {e.source_file: e for e in manifest.reports if not e.html}.values():
+        data = (tmp_path / "raw" / entry.source_file).read_bytes()
+        texts.append(data.decode("gb18030" if entry.encoding == "gbk" else "utf-8"))
+    text = "\n".join(texts).replace("\r\n", "\n")
+    missing = [
+        name
+        for name, marker in LAYOUTS.items()
+        if not (marker.search(text) if isinstance(marker, re.Pattern) else marker in text)
+    ]
+    assert missing == []
 
 
 # --- the real pipeline reads it -------------------------------------------------------------------
