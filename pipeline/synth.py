@@ -517,7 +517,6 @@ def full_width(text: str) -> str:
 class _Entity:
     """One agency: its name, place, size and the habits of its website."""
 
-    number: int
     agency: str
     level: str
     place: str  # the area it covers, as the text names it (清河县)
@@ -540,7 +539,6 @@ class _Agencies:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.used: set[str] = set()
-        self.count = 0
 
     def _place(self) -> tuple[str, str]:
         rng = self.rng
@@ -554,7 +552,6 @@ class _Agencies:
             entity = self._candidate(first_year)
             if entity.agency not in self.used:
                 self.used.add(entity.agency)
-                self.count += 1
                 return entity
         raise RuntimeError("could not draw a new agency name")  # pragma: no cover
 
@@ -615,7 +612,6 @@ class _Agencies:
         if level == "province_gov" or (level == "department" and place == province):
             address = f"{province}{city_name}{rng.choice(_ROADS)}路{rng.randint(1, 299)}号"
         return _Entity(
-            number=self.count,
             agency=agency,
             level=level,
             place=place,
@@ -2195,8 +2191,12 @@ def compose(draft: _Draft) -> list[Block]:
     rng = random.Random(draft.seed)
     composer = _Composer(draft, rng)
     if draft.template in NEW_TEMPLATES:
-        return composer.new_template()
-    return composer.old_report(with_table=draft.template == "old_table")
+        blocks = composer.new_template()
+    else:
+        blocks = composer.old_report(with_table=draft.template == "old_table")
+    if composer.slots:  # the expectations count every sentence: none may go unprinted
+        raise RuntimeError(f"statements with no place in the report: {sorted(composer.slots)}")
+    return blocks
 
 
 # --- rendering: the seed form (scraped text) ----------------------------------------------------
@@ -2708,6 +2708,11 @@ class _Totals:
 _CLOSERS = ("扫码使用手机浏览本页内容", "扫码使用手机浏览本页内容", "【打印本页】 【关闭窗口】")
 
 
+def _shard(file_number: int) -> str:
+    """Files go a thousand to a directory."""
+    return f"{file_number // 1000:03d}"
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """One agency's share of the corpus, decided up front so that agencies can be generated
@@ -2737,15 +2742,14 @@ class _Writer:
         number = self.next_file
         self.next_file += 1
         self.totals.files += 1
-        return f"{number // 1000:03d}/{number:06d}_{self.rng.getrandbits(64):016x}{suffix}"
+        return f"{_shard(number)}/{number:06d}_{self.rng.getrandbits(64):016x}{suffix}"
 
     def write(self, source_file: str, text: str, encoding: str) -> None:
         if self.rng.random() < self.params.crlf_share:
             text = text.replace("\n", "\r\n")
         data = text.encode(encoding)
         path = self.raw / source_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        path.write_bytes(data)  # its shard directory was made with the plans
         self.totals.bytes += len(data)
         self.totals.by_encoding[encoding] += 1
 
@@ -2812,6 +2816,11 @@ def generate_corpus(
     raw = Path(out_dir) / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     plans = list(_plans(rng, reports, params, raw))
+    files = (
+        plans[-1].first_file + (1 if plans[-1].as_site else len(plans[-1].years)) if plans else 0
+    )
+    for shard in range((files + 999) // 1000):
+        (raw / _shard(shard * 1000)).mkdir(exist_ok=True)
     if workers is None:
         workers = default_workers() if reports >= 5000 else 1
     totals = _Totals()
