@@ -163,6 +163,7 @@ def build_database(parquet_dir: Path, path: Path, sql_dir: Path = SQL_DIR) -> di
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_database_files(path)
     with duckdb.connect(str(path), config=build_config()) as con:
+        con.execute("set enable_progress_bar = false")  # a batch job's terminal
         tables = [load_source_table(con, source, parquet_dir) for source in SOURCE_TABLES]
         tables.append(load_metrics(con))
         tables.extend(load_harmonised(con))
@@ -181,11 +182,7 @@ def build_config() -> dict[str, str | bool | int | float | list[str]]:
     DuckDB would otherwise take up to 80% of the machine's memory for a large build.
     `PIPELINE_DUCKDB_MEMORY` (default 1GB) sets the ceiling.
     """
-    return {
-        "memory_limit": os.environ.get("PIPELINE_DUCKDB_MEMORY", "1GB"),
-        # No progress bar on the terminal of a batch job.
-        "enable_progress_bar": False,
-    }
+    return {"memory_limit": os.environ.get("PIPELINE_DUCKDB_MEMORY", "1GB")}
 
 
 def swap_in(tmp_path: Path, db_path: Path) -> None:
