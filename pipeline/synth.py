@@ -2242,7 +2242,7 @@ class _TextTables:
                     lines.extend([f"{label} |", "|", f"{value} |" if value else "|"])
             elif layout == "cells":
                 lines.extend([f"{label} |", f"{row.unit} |", f"{value} |" if value else "|"])
-            elif "(" not in label and len(label) > 10 and rng.random() < 0.06:
+            elif len(label) > 10 and rng.random() < 0.06:
                 # a row split over two lines
                 lines.extend([label, f"| {row.unit} | {value} |" if value else f"| {row.unit} | |"])
             else:

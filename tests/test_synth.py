@@ -32,7 +32,7 @@ LAST_YEAR = min(2025, dt.date.today().year)
 
 
 def params(**shares: float) -> Parameters:
-    return Parameters(last_year=LAST_YEAR, **shares)  # type: ignore[arg-type]
+    return Parameters(last_year=LAST_YEAR, **shares)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
