@@ -34,7 +34,10 @@ def map_ordered(
         return
     # forkserver, not fork: the caller (a Dagster step) runs threads, which fork does not copy.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.parse"])
+    # Workers are forked from the forkserver with these modules already imported: the job
+    # functions live in pipeline.stages, whose imports (Polars, Pandera) take seconds. The
+    # forkserver starts once per process, so a run pays for them once, not per worker and step.
+    context.set_forkserver_preload(["pipeline.stages"])
     with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context) as pool:
         yield from pool.map(
             function, items, chunksize=max(1, min(chunksize, len(items) // workers))
