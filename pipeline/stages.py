@@ -85,8 +85,8 @@ RECONCILIATION_STAGE = "reconciliation"
 MAX_ERRORS_SHOWN = 5
 
 _ORDINAL = r"#(\d+)$"
-# Parsed rows held in memory before they are spilled to Parquet chunks (about 100 MB).
-SPILL_ROWS = 400_000
+# Parsed rows held in memory (as Python lists) before they are spilled to Parquet chunks.
+SPILL_ROWS = 200_000
 # Reports of one year reconciled together (whole agency series): bounds the memory of a year.
 RECONCILE_BATCH = 2_000
 
