@@ -4,7 +4,7 @@ UV ?= uv
 RAW_DIR ?= data/raw
 WAREHOUSE_DIR ?= data/warehouse
 
-.PHONY: setup run backfill test lint format dev daemon
+.PHONY: setup run backfill test lint format dev daemon bench
 
 setup:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.9"
@@ -37,3 +37,8 @@ dev: setup
 daemon: setup
 	DAGSTER_HOME=$(CURDIR)/deploy PIPELINE_RAW_DIR=$(RAW_DIR) PIPELINE_WAREHOUSE_DIR=$(WAREHOUSE_DIR) \
 		$(UV) run dagster-daemon run -m pipeline.definitions
+
+# The benchmark: N synthetic reports through the whole pipeline; a row in benchmarks/results.csv.
+N ?= 10000
+bench: setup
+	$(UV) run python -m pipeline bench --reports $(N)
