@@ -7,6 +7,7 @@ gets a quarantine row with the reason and the run goes on.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -73,12 +74,15 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+# Control characters other than tab and line ends (\t \n \v \f \r), and the replacement mark.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\ufffd]")
+
+
 def _control_share(text: str) -> float:
     head = text[:_SNIFF]
     if not head:
         return 0.0
-    control = sum(1 for ch in head if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or ch == "\ufffd")
-    return control / len(head)
+    return len(_CONTROL.findall(head)) / len(head)
 
 
 def decode_bytes(

@@ -351,7 +351,7 @@ def edge_pieces(
 
 
 def character_class(pieces: set[ClassPiece]) -> str:
-    """A character class of the pieces as written (ignore-case ones too: see `_FirstChars`)."""
+    """A character class of the pieces as written (ignore-case ones as if they were not)."""
     return f"[{''.join(sorted(piece for piece, _ in pieces))}]"
 
 
@@ -413,24 +413,29 @@ def meets(needs: Needs, text: str) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class _FirstChars:
-    """Characters a match can start with: one of `exact`, or (`cased`) any character that has
-    case, which is what a letter matched ignoring case can be besides itself (Unicode folds
-    the Kelvin sign to k, the long s to s…)."""
+@cache
+def _cased_pieces() -> frozenset[ClassPiece]:
+    """Class pieces covering every character that has case: what a character matched
+    ignoring case can be besides itself (Unicode folds the Kelvin sign to k, the long s to
+    s…). Those of the BMP are listed; every character beyond it is counted in."""
+    ranges: list[list[int]] = []
+    for code in range(0x10000):
+        char = chr(code)
+        if char.lower() != char or char.upper() != char:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    ranges.append([0x10000, 0x10FFFF])
+    return frozenset(
+        (re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}", False)
+        for a, b in ranges
+    )
 
-    exact: tuple[re.Pattern[str], ...]
-    cased: bool
 
-    def found_in(self, text: str) -> bool:
-        if any(pattern.search(text) is not None for pattern in self.exact):
-            return True
-        return self.cased and (text.lower() != text or text.upper() != text)
-
-
-def _first_class(patterns: Sequence[re.Pattern[str]]) -> _FirstChars | None:
-    """The characters every match of one of `patterns` starts with; None when some pattern
-    can start with anything (or match the empty string)."""
+def _first_class(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """A class of every character a match of one of `patterns` can start with; None when
+    some pattern can start with anything (or match the empty string)."""
     pieces: set[ClassPiece] = set()
     for pattern in patterns:
         try:
@@ -441,8 +446,23 @@ def _first_class(patterns: Sequence[re.Pattern[str]]) -> _FirstChars | None:
         if found is None or nullable:
             return None
         pieces |= found
-    exact = (re.compile(character_class(pieces)),) if pieces else ()
-    return _FirstChars(exact, any(icase for _, icase in pieces))
+    if any(icase for _, icase in pieces):
+        pieces |= _cased_pieces()
+    return re.compile(character_class(pieces)) if pieces else None
+
+
+def _anchored(pattern: re.Pattern[str]) -> bool:
+    """The pattern can only match at the start of the text (`^` without MULTILINE, `\\A`)."""
+    try:
+        items = list(_sre_parse.parse(pattern.pattern, pattern.flags & ~re.UNICODE).data)
+    except re.error:
+        return False
+    if not items or items[0][0] is not _sre.AT:
+        return False
+    where = items[0][1]
+    return where is _sre.AT_BEGINNING_STRING or (
+        where is _sre.AT_BEGINNING and not pattern.flags & re.MULTILINE
+    )
 
 
 def _literal_led(pattern: re.Pattern[str]) -> bool:
@@ -497,6 +517,8 @@ class AnyOf:
         if rest and self._rest is None:
             self._each.extend(rest)
         self._rest_first = _first_class(rest) if self._rest else None
+        # patterns anchored at the start can only start matching at the first character
+        self._rest_anchored = bool(rest) and all(_anchored(p) for p in rest)
 
     def search(self, text: str) -> bool:
         """True when one of the patterns matches somewhere in `text`."""
@@ -504,7 +526,15 @@ class AnyOf:
             return True
         if (
             self._rest is not None
-            and (self._rest_first is None or self._rest_first.found_in(text))
+            and (
+                self._rest_first is None
+                or (
+                    self._rest_first.match(text)
+                    if self._rest_anchored
+                    else self._rest_first.search(text)
+                )
+                is not None
+            )
             and self._rest.search(text) is not None
         ):
             return True
