@@ -109,9 +109,9 @@ def _year_problem(segmented: SegmentedReport) -> Problem | None:
     return None
 
 
-def scan_file(source_file: str, data: bytes) -> FileScan:
-    """Hash, decode and segment one file: its report years and what could not be read."""
-    encoding, found, problem = _segment(source_file, data)
+def _scan(
+    data: bytes, encoding: str | None, found: list[SegmentedReport], problem: Problem | None
+) -> FileScan:
     problems = [problem] if problem else []
     years: set[int] = set()
     reports = 0
@@ -133,9 +133,9 @@ def scan_file(source_file: str, data: bytes) -> FileScan:
     )
 
 
-def parse_file(source_file: str, data: bytes, years: Collection[int]) -> FileParse:
-    """The reports of the given years in one file, with their sections and figures."""
-    _, found, _ = _segment(source_file, data)
+def _parse(
+    source_file: str, sha256: str, found: list[SegmentedReport], years: Collection[int]
+) -> FileParse:
     by_year: dict[int, YearRecords] = {}
     for segmented in found:
         report = segmented.report
@@ -152,4 +152,23 @@ def parse_file(source_file: str, data: bytes, years: Collection[int]) -> FilePar
         records.prose.extend((report_id, figure) for figure in figures.prose)
         records.rejected.extend((report_id, rejected) for rejected in figures.rejected)
         records.table_rows.extend((report_id, line) for line in figures.table_rows)
-    return FileParse(source_file, hashlib.sha256(data).hexdigest(), by_year)
+    return FileParse(source_file, sha256, by_year)
+
+
+def scan_file(source_file: str, data: bytes) -> FileScan:
+    """Hash, decode and segment one file: its report years and what could not be read."""
+    encoding, found, problem = _segment(source_file, data)
+    return _scan(data, encoding, found, problem)
+
+
+def parse_file(source_file: str, data: bytes, years: Collection[int]) -> FileParse:
+    """The reports of the given years in one file, with their sections and figures."""
+    _, found, _ = _segment(source_file, data)
+    return _parse(source_file, hashlib.sha256(data).hexdigest(), found, years)
+
+
+def scan_and_parse(source_file: str, data: bytes) -> tuple[FileScan, FileParse]:
+    """`scan_file`, and `parse_file` of every year it found, decoding and segmenting once."""
+    encoding, found, problem = _segment(source_file, data)
+    scan = _scan(data, encoding, found, problem)
+    return scan, _parse(source_file, scan.sha256, found, scan.report_years)

@@ -45,7 +45,7 @@ from pipeline.model import (
     STATISTICS_SCHEMA,
     Rejected,
 )
-from pipeline.parse import FileParse, FileScan, YearRecords, parse_file, scan_file
+from pipeline.parse import FileParse, FileScan, YearRecords, parse_file, scan_and_parse, scan_file
 from pipeline.pool import map_ordered
 from pipeline.progress import Progress
 from pipeline.reconcile import FAILED, earlier_year_metrics, reconcile, series_key
@@ -102,12 +102,21 @@ class InventoryOutput:
     quarantine: pl.DataFrame
     scanned: list[str]
     removed: list[str]
+    # Files whose parse (every report year) went to the `parsed` buffer: file -> sha256.
+    parsed: dict[str, str] = field(default_factory=dict)
 
 
-def _scan_job(item: tuple[str, str]) -> tuple[str, int, FileScan]:
+def _scan_job(item: tuple[str, str]) -> tuple[str, int, FileScan, FileColumns | None]:
     source_file, path = item
     mtime_ns = Path(path).stat().st_mtime_ns
-    return source_file, mtime_ns, scan_file(source_file, Path(path).read_bytes())
+    return source_file, mtime_ns, scan_file(source_file, Path(path).read_bytes()), None
+
+
+def _scan_parse_job(item: tuple[str, str]) -> tuple[str, int, FileScan, FileColumns | None]:
+    source_file, path = item
+    mtime_ns = Path(path).stat().st_mtime_ns
+    scan, parsed = scan_and_parse(source_file, Path(path).read_bytes())
+    return source_file, mtime_ns, scan, file_columns(parsed)
 
 
 def inventory_documents(
@@ -117,12 +126,15 @@ def inventory_documents(
     *,
     version: str | None = None,
     workers: int = 1,
+    parsed: YearBuffer | None = None,
 ) -> InventoryOutput:
     """Every raw file with its size, mtime, sha256, encoding and report years.
 
     Rows of the previous inventory are reused for files whose size and mtime (or, failing
     that, sha256) are unchanged and that were read by the same parser version; only the other
-    files are read and segmented. Files that cannot be read get quarantine rows.
+    files are read and segmented. Files that cannot be read get quarantine rows. With a
+    `parsed` buffer, each file read is also parsed for all its years (decoded and segmented
+    once) and its rows go to the buffer, for the year partitions to take.
     """
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw directory not found: {raw_dir}")
@@ -152,9 +164,14 @@ def inventory_documents(
         else:
             to_scan.append((source_file, str(path)))
     problems: list[dict[str, Any]] = []
-    progress = Progress("inventory: read and segment", len(to_scan))
-    for source_file, mtime_ns, scan in map_ordered(_scan_job, to_scan, workers):
+    progress = Progress("inventory: read, segment and parse", len(to_scan))
+    job = _scan_job if parsed is None else _scan_parse_job
+    parsed_files: dict[str, str] = {}
+    for source_file, mtime_ns, scan, columns in map_ordered(job, to_scan, workers):
         progress.advance(reports=scan.reports)
+        if parsed is not None and columns is not None:
+            parsed.add(columns)
+            parsed_files[source_file] = scan.sha256
         rows[source_file] = {
             "source_file": source_file,
             "size_bytes": scan.size_bytes,
@@ -181,6 +198,7 @@ def inventory_documents(
         quarantine=_in_file_order(quarantine),
         scanned=sorted(name for name, _ in to_scan),
         removed=sorted(set(known) - set(rows)),
+        parsed=parsed_files,
     )
 
 
@@ -210,12 +228,21 @@ class EmptyRawDirectory(RuntimeError):
 
 def _update_inventory(layout: WarehouseLayout, raw_dir: Path, workers: int) -> InventorySummary:
     previous = read_parquet(layout.documents, DOCUMENTS_SCHEMA)
-    output = inventory_documents(
-        raw_dir,
-        previous,
-        read_parquet(layout.quarantine_part("documents"), QUARANTINE_SCHEMA),
-        workers=workers,
-    )
+    with file_lock(_parse_cache(layout).with_suffix(".lock")):
+        cache = _parse_cache(layout)
+        shutil.rmtree(cache, ignore_errors=True)
+        buffer = YearBuffer(cache / "chunks")
+        output = inventory_documents(
+            raw_dir,
+            previous,
+            read_parquet(layout.quarantine_part("documents"), QUARANTINE_SCHEMA),
+            workers=workers,
+            parsed=buffer,
+        )
+        buffer.spill()
+        write_json_atomic(
+            {"parser_version": parser_version(), "files": output.parsed}, cache / "index.json"
+        )
     if output.documents.is_empty() and previous.height:
         # An unmounted disk looks like an empty directory: never drop every year because of it.
         raise EmptyRawDirectory(
@@ -455,8 +482,7 @@ class YearBuffer:
             chunk = self._spill_dir / str(year) / f"{len(self._chunks[year]):06d}"
             chunk.mkdir(parents=True)
             for table in PARSE_TABLES:
-                name = table.replace("/", "__") + ".parquet"
-                frame_from_columns(table, columns[table]).write_parquet(chunk / name)
+                frame_from_columns(table, columns[table]).write_parquet(chunk / _chunk_name(table))
             self._chunks[year].append(chunk)
         self._columns.clear()
         self._rows = 0
@@ -470,8 +496,7 @@ class YearBuffer:
         parts: dict[str, list[pl.DataFrame]] = {table: [] for table in PARSE_TABLES}
         for chunk in self._chunks.pop(year, []):
             for table in PARSE_TABLES:
-                name = table.replace("/", "__") + ".parquet"
-                parts[table].append(pl.read_parquet(chunk / name))
+                parts[table].append(pl.read_parquet(chunk / _chunk_name(table)))
         held = self._columns.pop(year, None)
         for table in PARSE_TABLES:
             if held is not None or not parts[table]:
@@ -481,9 +506,43 @@ class YearBuffer:
         return {table: pl.concat(frames) for table, frames in parts.items()}
 
 
-def collect_year(buffer: YearBuffer, year: int) -> dict[str, pl.DataFrame]:
-    """The new rows of one year, from the files parsed in this run."""
-    return buffer.take(year)
+def _chunk_name(table: str) -> str:
+    return table.replace("/", "__") + ".parquet"
+
+
+def _parse_cache(layout: WarehouseLayout) -> Path:
+    """Where the inventory leaves the parse of the files it read, for `update_years`."""
+    return layout.root / ".parse-cache"
+
+
+def _cached_parses(layout: WarehouseLayout, documents: pl.DataFrame, version: str) -> set[str]:
+    """Files whose parse the inventory left, read from their current bytes by this parser."""
+    index = read_json(_parse_cache(layout) / "index.json")
+    if not index or index.get("parser_version") != version:
+        return set()
+    current = dict(documents.select("source_file", "sha256").iter_rows())
+    return {name for name, sha in index.get("files", {}).items() if current.get(name) == sha}
+
+
+def _cached_year(layout: WarehouseLayout, year: int, files: set[str]) -> dict[str, pl.DataFrame]:
+    """The rows the inventory parsed for one year, of the given files only."""
+    chunks = sorted((_parse_cache(layout) / "chunks" / str(year)).glob("*"))
+    frames: dict[str, pl.DataFrame] = {}
+    for table in PARSE_TABLES:
+        parts = [pl.read_parquet(chunk / _chunk_name(table)) for chunk in chunks]
+        frame = pl.concat(parts) if parts else frame_from_columns(table, empty_columns()[table])
+        frames[table] = frame.filter(_file_column(frame).is_in(sorted(files)))
+    return frames
+
+
+def collect_year(
+    buffer: YearBuffer, year: int, cached: Mapping[str, pl.DataFrame] | None = None
+) -> dict[str, pl.DataFrame]:
+    """The new rows of one year: those the inventory parsed (`cached`), then this step's."""
+    fresh = buffer.take(year)
+    if not cached:
+        return fresh
+    return {table: pl.concat([cached[table], frame]) for table, frame in fresh.items()}
 
 
 def quarantine_record(
@@ -619,8 +678,17 @@ def update_years(
             wanted[source_file].add(plan.year)
     layout.root.mkdir(parents=True, exist_ok=True)
     spill_dir = Path(tempfile.mkdtemp(prefix=".spill-", dir=layout.root))
+    # The inventory of this run parsed the files it read: take their rows instead of parsing
+    # them again. The cache is used once and removed.
+    cache = _parse_cache(layout)
     try:
-        return _update_years(layout, raw_dir, plans, wanted, requested, workers, version, spill_dir)
+        with file_lock(cache.with_suffix(".lock")):
+            cached = _cached_parses(layout, documents, version) & set(wanted)
+            summary = _update_years(
+                layout, raw_dir, plans, wanted, cached, requested, workers, version, spill_dir
+            )
+            shutil.rmtree(cache, ignore_errors=True)
+            return summary
     finally:
         shutil.rmtree(spill_dir, ignore_errors=True)
 
@@ -630,6 +698,7 @@ def _update_years(
     raw_dir: Path,
     plans: list[YearPlan],
     wanted: Mapping[str, Iterable[int]],
+    cached: set[str],
     requested: list[int],
     workers: int,
     version: str,
@@ -637,10 +706,11 @@ def _update_years(
 ) -> ParseSummary:
     buffer = YearBuffer(spill_dir)
     sha256: dict[str, str] = {}
-    for parsed in parse_files(raw_dir, wanted, workers):
+    to_parse = {name: years for name, years in wanted.items() if name not in cached}
+    for parsed in parse_files(raw_dir, to_parse, workers):
         sha256[parsed.source_file] = parsed.sha256
         buffer.add(parsed)
-    summary = ParseSummary(years_requested=requested, files_parsed=sorted(sha256))
+    summary = ParseSummary(years_requested=requested, files_parsed=sorted({*sha256, *cached}))
     progress = Progress("write years", sum(plan.action != "skip" for plan in plans), "years")
     for plan in plans:
         if plan.action == "skip":
@@ -653,7 +723,9 @@ def _update_years(
                 layout.manifest(PARSE_STAGE, plan.year).unlink(missing_ok=True)
                 summary.years_removed.append(plan.year)
                 continue
-            new = collect_year(buffer, plan.year)
+            from_cache = cached & set(plan.parse)
+            earlier = _cached_year(layout, plan.year, from_cache) if from_cache else None
+            new = collect_year(buffer, plan.year, earlier)
             previous = (
                 {}
                 if plan.action == "rebuild"
@@ -883,18 +955,13 @@ def update_reconciliation(
 def parse_corpus(raw_dir: Path, *, workers: int = 1) -> dict[str, pl.DataFrame]:
     """Every table of a raw directory in memory, without storage (tests, one-off analyses).
 
-    The same functions as the stages: the inventory, then every file parsed for all its years.
+    The same functions as the stages: the inventory, which parses every file it reads for
+    all its years.
     Keys: documents, reports, sections, statistics, prose_figures, quarantine.
     """
-    inventory = inventory_documents(raw_dir, workers=workers)
-    by_year = files_by_year(inventory.documents)
-    wanted: dict[str, set[int]] = defaultdict(set)
-    for year, files in by_year.items():
-        for name in files:
-            wanted[name].add(year)
     buffer = YearBuffer(None)
-    for parsed in parse_files(raw_dir, wanted, workers):
-        buffer.add(parsed)
+    inventory = inventory_documents(raw_dir, workers=workers, parsed=buffer)
+    by_year = files_by_year(inventory.documents)
     years = [buffer.take(year) for year in sorted(by_year)]
     tables = {
         table: _in_file_order(

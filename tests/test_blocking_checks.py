@@ -38,8 +38,8 @@ def corrupt_table(monkeypatch: pytest.MonkeyPatch, table: str, corrupt) -> None:
     """Make the parse stage build one table of every year wrongly (a pipeline bug)."""
     original = stages.collect_year
 
-    def broken(buffer, year):
-        frames = original(buffer, year)
+    def broken(buffer, year, *cached):
+        frames = original(buffer, year, *cached)
         if frames[table].height:
             frames[table] = corrupt(frames[table])
         return frames
