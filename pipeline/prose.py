@@ -328,13 +328,9 @@ def _keywords(forms: Sequence[_Form], part_needs: Needs | None) -> re.Pattern[st
     strongest; the same for the parts (`part_needs`, None when the statement lists no parts
     alone). One search for all of them is cheaper than testing each form.
     """
-    literals: set[str] = set()
-    for needs in [form.needs for form in forms] + ([] if part_needs is None else [part_needs]):
-        if not needs:
-            return None
-        literals |= set(needs[0])
-    ordered = sorted(literals, key=lambda literal: (-len(literal), literal))
-    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
+    return _any_literal(
+        [form.needs for form in forms] + ([] if part_needs is None else [part_needs])
+    )
 
 
 def _load_negation(entry: Mapping[str, Any]) -> _Negation:
@@ -387,6 +383,18 @@ def rules() -> _Rules:
         scope_subject=re.compile(str(data["scope_subject"])),
         any_number=_any_number(data),
     )
+
+
+def _any_literal(needs: Sequence[Needs]) -> re.Pattern[str] | None:
+    """A regex finding one literal of the strongest condition of each of `needs` (so it finds
+    something wherever one of them is met); None if one of them has no condition."""
+    literals: set[str] = set()
+    for conditions in needs:
+        if not conditions:
+            return None
+        literals |= set(conditions[0])
+    ordered = sorted(literals, key=lambda literal: (-len(literal), literal))
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
 
 def _any_number(data: Mapping[str, Any]) -> re.Pattern[str] | None:
@@ -674,8 +682,21 @@ def extract_prose_figures(lines: Sequence[Line], *, new_template: bool = False) 
     "未发生…行政复议") yields a zero whose value_raw is the negating phrase.
     """
     hits: list[_Hit] = []
+    any_number = rules().any_number
+    template = "new" if new_template else "old"
+    negations = [n for n in rules().negations if template in n.templates]
     for line in lines:
-        if not line.text or is_table_line(line.text):
+        text = line.text
+        if not text or is_table_line(text):
+            continue
+        # Most lines hold neither a number with a unit nor a negation's words: they are not
+        # read at all. (Tested before masking: masking only blanks characters out, so what is
+        # found in the masked line is found in the line.)
+        if (
+            any_number is not None
+            and any_number.search(text) is None
+            and not any(meets(n.needs, text) for n in negations)
+        ):
             continue
         hits.extend(_Reader(line, new_template).read())
     figures = _deduplicate(hits)
