@@ -326,8 +326,8 @@ def find_sections(lines: list[Line]) -> list[Section]:
         match = rules.section_heading.match(line.text)
         if not match or "|" in line.text:
             continue
-        nxt = next((ln.text for ln in lines[i + 1 :] if ln.text), "")
-        prev = next((ln.text for ln in reversed(lines[:i]) if ln.text), "")
+        nxt = next((lines[j].text for j in range(i + 1, len(lines)) if lines[j].text), "")
+        prev = next((lines[j].text for j in range(i - 1, -1, -1) if lines[j].text), "")
         if nxt.startswith("|") or ("|" in prev and "|" in nxt):
             continue  # a table row split over two lines, not a heading
         heads.append((line, match["number"], match["title"].strip()))
@@ -358,7 +358,7 @@ def describe_report(source_file: str, ordinal: int, lines: list[Line]) -> Segmen
         title=title.text if title else None,
         line_start=lines[0].number,
         line_end=lines[-1].number,
-        spam_detected=any(is_spam(line.text) for line in lines),
+        spam_detected=any(map(_rules().spam_any.search, (line.text for line in lines))),
     )
     return SegmentedReport(report, tuple(lines), tuple(find_sections(lines)))
 

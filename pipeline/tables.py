@@ -218,9 +218,8 @@ def _block(lines: Sequence[Line], first: str, last: str | None) -> list[Line]:
     """Table lines from the row containing `first` through the row containing `last`."""
     block: list[Line] = []
     for line in lines:
-        compact = compact_label(line.text).replace(" ", "")
         if not block:
-            if "|" in line.text and first in compact:
+            if "|" in line.text and first in compact_label(line.text).replace(" ", ""):
                 block.append(line)
             continue
         if not line.text:
@@ -228,7 +227,7 @@ def _block(lines: Sequence[Line], first: str, last: str | None) -> list[Line]:
         if "|" not in line.text:
             break
         block.append(line)
-        if last and last in compact:
+        if last and last in compact_label(line.text).replace(" ", ""):
             break
     return block
 
@@ -329,10 +328,11 @@ def parse_review_table(lines: Sequence[Line]) -> TableResult:
     result = TableResult()
     start = None
     for i, line in enumerate(lines):
+        if "|" not in line.text:
+            continue
         cells = row_cells(line.text)
         if (
-            "|" in line.text
-            and cells
+            cells
             and cells[0] == spec["header_first_cell"]
             and any(spec["header_contains"] in c for c in cells)
         ):

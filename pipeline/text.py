@@ -524,18 +524,11 @@ class AnyOf:
         """True when one of the patterns matches somewhere in `text`."""
         if self._led is not None and self._led.search(text) is not None:
             return True
-        if (
-            self._rest is not None
-            and (
-                self._rest_first is None
-                or (
-                    self._rest_first.match(text)
-                    if self._rest_anchored
-                    else self._rest_first.search(text)
-                )
-                is not None
-            )
-            and self._rest.search(text) is not None
-        ):
-            return True
-        return any(p.search(text) is not None for p in self._each)
+        if self._rest is not None:
+            first = self._rest_first
+            if (
+                first is None
+                or (first.match(text) if self._rest_anchored else first.search(text)) is not None
+            ) and self._rest.search(text) is not None:
+                return True
+        return bool(self._each) and any(p.search(text) is not None for p in self._each)
