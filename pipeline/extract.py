@@ -20,7 +20,7 @@ from pipeline.tables import (
     parse_requests_table,
     parse_review_table,
 )
-from pipeline.text import Line, parse_value, row_cells
+from pipeline.text import Line, parse_value, row_cell_tuple
 
 NEW_TEMPLATES = frozenset({"new_2019", "new_2021"})
 # Metrics printed with a sign: the change in item counts (本年增/减). Every other figure is a
@@ -88,11 +88,15 @@ def extract_figures(lines: Sequence[Line], template: str) -> ReportFigures:
 
 def table_rows(lines: Sequence[Line]) -> set[int]:
     """Numbers of the lines that are table rows (`… | …`) printing at least one number."""
-    return {
-        line.number
-        for line in lines
-        if "|" in line.text and any(parse_value(c).kind == "number" for c in row_cells(line.text))
-    }
+    rows: set[int] = set()
+    for line in lines:
+        if "|" not in line.text:
+            continue
+        for cell in row_cell_tuple(line.text):
+            if parse_value(cell).kind == "number":
+                rows.add(line.number)
+                break
+    return rows
 
 
 def screen_figures(figures: Sequence[Figure]) -> tuple[list[Figure], list[Rejected]]:

@@ -24,6 +24,7 @@ from pipeline.text import (
     compact_label,
     has_han,
     parse_value,
+    row_cell_tuple,
     row_cells,
 )
 
@@ -112,7 +113,8 @@ def _old_table_region(lines: Sequence[Line]) -> list[Line]:
         for i, line in enumerate(lines):
             if "|" not in line.text:
                 continue
-            label = row_cells(line.text)[0] if row_cells(line.text) else ""
+            cells = row_cell_tuple(line.text)
+            label = cells[0] if cells else ""
             found = match_label(label, ("old_table",), None)
             if found is not None and not found.header:
                 start = i
@@ -300,10 +302,11 @@ def parse_requests_table(lines: Sequence[Line]) -> TableResult:
                 )
             )
             continue
-        for dimension, raw in zip(dimensions, taken, strict=True):
-            result.figures.append(
-                _figure(metric, dimension, parse_value(raw), item, line.number, "requests")
-            )
+        number = line.number
+        result.figures.extend(
+            _figure(metric, dimension, parse_value(raw), item, number, "requests")
+            for dimension, raw in zip(dimensions, taken, strict=True)
+        )
     last_row = spec["last_row"]
     if block and last_row not in compact_label(block[-1].text).replace(" ", ""):
         result.rejected.append(
@@ -330,11 +333,11 @@ def parse_review_table(lines: Sequence[Line]) -> TableResult:
     for i, line in enumerate(lines):
         if "|" not in line.text:
             continue
-        cells = row_cells(line.text)
+        header = row_cell_tuple(line.text)
         if (
-            cells
-            and cells[0] == spec["header_first_cell"]
-            and any(spec["header_contains"] in c for c in cells)
+            header
+            and header[0] == spec["header_first_cell"]
+            and any(spec["header_contains"] in c for c in header)
         ):
             start = i + 1
             break

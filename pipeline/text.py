@@ -130,11 +130,13 @@ def cell_stream(lines: list[Line]) -> list[Cell]:
     first_line: int | None = None
     for line in lines:
         pieces = line.text.split("|")
+        closed = len(pieces) - 1
         for i, piece in enumerate(pieces):
-            if piece.strip():
-                parts.append(piece.strip())
+            piece = piece.strip()
+            if piece:
+                parts.append(piece)
                 first_line = first_line or line.number
-            if i < len(pieces) - 1:  # a pipe follows: the cell is closed
+            if i < closed:  # a pipe follows: the cell is closed
                 cells.append(Cell(compact_label(" ".join(parts)), first_line or line.number))
                 parts, first_line = [], None
     if parts:
@@ -144,11 +146,12 @@ def cell_stream(lines: list[Line]) -> list[Cell]:
 
 def row_cells(text: str) -> list[str]:
     """Cells of a single table line; the empty remainder after the last `|` is dropped."""
-    return list(_row_cells(text))
+    return list(row_cell_tuple(text))
 
 
 @lru_cache(maxsize=_CACHED)
-def _row_cells(text: str) -> tuple[str, ...]:
+def row_cell_tuple(text: str) -> tuple[str, ...]:
+    """`row_cells` as a tuple, shared between callers (for those that do not change it)."""
     pieces = [compact_label(p) for p in text.split("|")]
     if pieces and pieces[-1] == "":
         pieces.pop()
