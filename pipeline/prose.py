@@ -30,6 +30,7 @@ from pipeline.text import (
     chinese_numeral,
     edge_pieces,
     is_table_line,
+    last_match,
     literal_needs,
     meets,
 )
@@ -465,9 +466,9 @@ class _Reader:
 
     def scope_note(self, position: int) -> str | None:
         """`scope: 区政府` when the subject nearest before `position` is a government body."""
-        subjects = list(self.rules.scope_subject.finditer(self.masked, 0, position))
-        if subjects and subjects[-1]["body"]:
-            return f"scope: {subjects[-1]['body']}"
+        subject = last_match(self.rules.scope_subject, self.masked, position)
+        if subject is not None and subject["body"]:
+            return f"scope: {subject['body']}"
         return None
 
     def metric(self, old: str, new: str) -> str:

@@ -41,6 +41,7 @@ _HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
 # A space between two Han characters is a wrapped word ("社 会稳定"), never a separator.
 _SPACE_IN_HAN = re.compile(rf"(?<=[{_HAN}\"“”、()《》])\s+(?=[{_HAN}\"“”、()《》])")
 _HAN_CHAR = re.compile(rf"[{_HAN}]")
+_WHITESPACE = re.compile(r"\s")
 
 # The chrome of the scraped site glues its font-size switcher onto the first sentence.
 FONT_SWITCHER_PREFIX = re.compile(r"^\s*大\s*中\s*小\s*")
@@ -58,6 +59,8 @@ def normalise_line(raw: str) -> str:
 @lru_cache(maxsize=_CACHED)
 def compact_label(text: str) -> str:
     """A label as a key: no spaces inside Han words, no surrounding space."""
+    if _WHITESPACE.search(text) is None:  # what `_SPACE_IN_HAN` removes is whitespace
+        return text
     return _SPACE_IN_HAN.sub("", text).strip()
 
 
@@ -535,3 +538,31 @@ class AnyOf:
             ) and self._rest.search(text) is not None:
                 return True
         return bool(self._each) and any(p.search(text) is not None for p in self._each)
+
+
+@cache
+def _starts(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    return _first_class([pattern])
+
+
+def last_match(pattern: re.Pattern[str], text: str, endpos: int) -> re.Match[str] | None:
+    """The last match of `pattern.finditer(text, 0, endpos)`, found faster.
+
+    `finditer` tries a match at every position; a match can only start at a character that
+    can start it (`_first_class`), so the positions in between are skipped in one scan. The
+    matches found, and so the last one, are the same.
+    """
+    starts = _starts(pattern)
+    last: re.Match[str] | None = None
+    if starts is None:
+        for last in pattern.finditer(text, 0, endpos):  # noqa: B007 - the last one is kept
+            pass
+        return last
+    position = 0
+    while (start := starts.search(text, position, endpos)) is not None:
+        match = pattern.match(text, start.start(), endpos)
+        if match is None:
+            position = start.start() + 1
+        else:
+            last, position = match, match.end()  # never empty: `_starts` needs a character
+    return last

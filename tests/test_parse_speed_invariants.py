@@ -22,7 +22,16 @@ from pipeline import documents, prose, segment, tables
 from pipeline.catalogue import layouts, metrics
 from pipeline.model import Figure
 from pipeline.segment import segment_document
-from pipeline.text import AnyOf, Line, Value, literal_needs, meets, normalise_line, split_lines
+from pipeline.text import (
+    AnyOf,
+    Line,
+    Value,
+    last_match,
+    literal_needs,
+    meets,
+    normalise_line,
+    split_lines,
+)
 from tests.conftest import RAW_DIR
 
 SETTINGS = settings(
@@ -259,6 +268,25 @@ def test_any_of_keeps_unicode_case_folding():
         assert combined.search(text) == any(re.search(p, text) for p in ["(?i)bet", "(?i)casino"])
     assert combined.search("ca\u017fino")  # the long s folds to s
     assert not combined.search("政府信息公开")
+
+
+@SETTINGS
+@given(text=prose_text(), cut=st.integers(0, 400), which=st.integers(0, 3))
+def test_last_match_is_the_last_of_finditer(text, cut, which):
+    pattern = [
+        prose.rules().scope_subject,
+        re.compile(r"(?<![全各])(?:区|县)政府(?!门户|网)"),
+        re.compile(r"\d+件|件"),
+        re.compile(r"x*"),  # can match the empty string: no shortcut, finditer itself
+    ][which]
+    endpos = min(cut, len(text))
+    expected = list(pattern.finditer(text, 0, endpos))
+    found = last_match(pattern, text, endpos)
+    if not expected:
+        assert found is None
+    else:
+        assert found is not None
+        assert (found.span(), found.groupdict()) == (expected[-1].span(), expected[-1].groupdict())
 
 
 # --- segmentation: prefilters against the plain patterns ----------------------------------
