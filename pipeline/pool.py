@@ -26,9 +26,17 @@ def default_workers() -> int:
 
 
 def map_ordered(
-    function: Callable[[T], R], items: Sequence[T], workers: int, chunksize: int = 8
+    function: Callable[[T], R],
+    items: Sequence[T],
+    workers: int,
+    chunksize: int = 8,
+    max_tasks_per_child: int | None = None,
 ) -> Iterator[R]:
-    """`map(function, items)`, in `workers` processes when there is enough work for them."""
+    """`map(function, items)`, in `workers` processes when there is enough work for them.
+
+    `max_tasks_per_child` replaces a worker after that many tasks, which hands the memory a
+    large task leaves behind back to the system.
+    """
     if workers <= 1 or len(items) <= 1:
         yield from map(function, items)
         return
@@ -38,7 +46,11 @@ def map_ordered(
     # functions live in pipeline.stages, whose imports (Polars, Pandera) take seconds. The
     # forkserver starts once per process, so a run pays for them once, not per worker and step.
     context.set_forkserver_preload(["pipeline.stages"])
-    with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(items)),
+        mp_context=context,
+        max_tasks_per_child=max_tasks_per_child,
+    ) as pool:
         yield from pool.map(
             function, items, chunksize=max(1, min(chunksize, len(items) // workers))
         )

@@ -88,7 +88,7 @@ _ORDINAL = r"#(\d+)$"
 # Parsed rows held in memory (as Python lists) before they are spilled to Parquet chunks.
 SPILL_ROWS = 200_000
 # Reports of one year reconciled together (whole agency series): bounds the memory of a year.
-RECONCILE_BATCH = 2_000
+RECONCILE_BATCH = 1_000
 
 
 # ---------------------------------------------------------------------------- inventory
@@ -924,7 +924,10 @@ def update_reconciliation(
         to_compute.append(year)
     progress = Progress("reconcile", len(to_compute), "years")
     jobs = [(str(layout.root), year) for year in to_compute]
-    for year, signature, frame in map_ordered(_reconcile_job, jobs, workers, chunksize=1):
+    # One year per worker process: a year's memory goes back to the system when it is done.
+    for year, signature, frame in map_ordered(
+        _reconcile_job, jobs, workers, chunksize=1, max_tasks_per_child=1
+    ):
         progress.advance()
         broken = contract_errors(ReconciliationFrame, frame, f"reconciliation of {year}")
         if broken:
