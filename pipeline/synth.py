@@ -31,6 +31,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from pipeline.model import DIMENSIONS, TEMPLATES
 from pipeline.pool import default_workers, map_ordered
 from pipeline.segment import make_report_id
 
@@ -57,17 +58,7 @@ RULES = (
     STOCK,
 )
 
-TEMPLATES = ("old_table", "new_2019", "new_2021", "prose")
 NEW_TEMPLATES = ("new_2019", "new_2021")
-DIMENSIONS = (
-    "natural_person",
-    "commercial",
-    "research",
-    "social_org",
-    "legal_service",
-    "other_org",
-    "total",
-)
 APPLICANTS = DIMENSIONS[:-1]
 TOTAL = "total"
 _TOLERANCE = 1e-6
