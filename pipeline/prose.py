@@ -175,10 +175,10 @@ def _number_hint(number: str) -> re.Pattern[str] | None:
     if last <= first:
         return None
     gap = _sre_parse.SubPattern(tree.state, list(items[first + 1 : last])).getwidth()[1]
-    ends, _ = edge_pieces(items[first][1][3], last=True)
-    starts, _ = edge_pieces(items[last][1][3], last=False)
-    if not ends or not starts or gap > _HINT_MAX_GAP:
-        return None
+    ends, empty_number = edge_pieces(items[first][1][3], last=True)
+    starts, empty_unit = edge_pieces(items[last][1][3], last=False)
+    if not ends or not starts or empty_number or empty_unit or gap > _HINT_MAX_GAP:
+        return None  # (a number or unit that can be empty has no character to look for)
     if any(icase for _, icase in ends | starts):
         return None  # a class written out would not hold what ignoring case matches
     return re.compile(f"{character_class(ends)}(?s:.){{0,{gap}}}{character_class(starts)}")

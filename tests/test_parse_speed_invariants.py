@@ -181,6 +181,21 @@ def test_the_prefilters_are_derived_and_selective():
     assert ("申请",) in received.forms[0].needs
 
 
+@pytest.mark.parametrize(
+    ("number", "hint"),
+    [
+        (r"(?P<value>(?P<num>\d+)(?P<post>余)?(?P<unit>件|条))", r"[\d](?s:.){0,1}[件条]"),
+        (r"(?P<value>(?P<num>\d*)(?P<unit>件))", None),  # the number can be empty
+        (r"(?P<value>(?P<num>\d+)(?P<unit>件)?)", None),  # the unit can be left out
+        (r"(?P<value>(?P<num>\d+).*(?P<unit>件))", None),  # no bound between them
+        (r"(?i)(?P<value>(?P<num>\d+)(?P<unit>k))", None),  # a class would lose the folds
+    ],
+)
+def test_number_hint(number, hint):
+    found = prose._number_hint(number)
+    assert (found.pattern if found else None) == hint
+
+
 # --- the literal derivation itself --------------------------------------------------------
 
 
