@@ -230,6 +230,9 @@ def _templates_of(entry: Mapping[str, Any], where: str) -> frozenset[str]:
 _GROUP_NAME = re.compile(r"\(\?P(?:<(\w+)>|=(\w+)\))|\(\?\((\w+)\)")
 
 
+_NUMBERED_REFERENCE = re.compile(r"\\[1-9]|\(\?\(\d")
+
+
 def _any_of(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
     """One regex that matches at a position exactly where one of `patterns` matches there.
 
@@ -237,8 +240,8 @@ def _any_of(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
     one by one, in their order, as before. Named groups are renamed apart (an alternation
     cannot hold one name twice); they do not change what matches.
     """
-    if not patterns:
-        return None
+    if not patterns or any(_NUMBERED_REFERENCE.search(p.pattern) for p in patterns):
+        return None  # group numbers shift in an alternation: such patterns are not combined
 
     def rename(i: int, source: str) -> str:
         def sub(match: re.Match[str]) -> str:
