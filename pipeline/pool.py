@@ -31,23 +31,27 @@ def map_ordered(
     workers: int,
     chunksize: int = 8,
     max_tasks_per_child: int | None = None,
+    isolate: bool = False,
 ) -> Iterator[R]:
     """`map(function, items)`, in `workers` processes when there is enough work for them.
 
     `max_tasks_per_child` replaces a worker after that many tasks, which hands the memory a
-    large task leaves behind back to the system.
+    large task leaves behind back to the system. `isolate` runs the tasks in worker
+    processes even with one worker or one item (for the memory, not for speed).
     """
-    if workers <= 1 or len(items) <= 1:
+    if not items:
+        return
+    if not isolate and (workers <= 1 or len(items) <= 1):
         yield from map(function, items)
         return
     # forkserver, not fork: the caller (a Dagster step) runs threads, which fork does not copy.
     context = multiprocessing.get_context("forkserver")
-    # Workers are forked from the forkserver with these modules already imported: the job
-    # functions live in pipeline.stages, whose imports (Polars, Pandera) take seconds. The
-    # forkserver starts once per process, so a run pays for them once, not per worker and step.
-    context.set_forkserver_preload(["pipeline.stages"])
+    # Workers are forked from the forkserver with the job modules imported and Pandera warmed
+    # up (pipeline/preload.py). The forkserver starts once per process, so a run pays for
+    # that once, not per worker and step.
+    context.set_forkserver_preload(["pipeline.preload"])
     with ProcessPoolExecutor(
-        max_workers=min(workers, len(items)),
+        max_workers=max(1, min(workers, len(items))),
         mp_context=context,
         max_tasks_per_child=max_tasks_per_child,
     ) as pool:

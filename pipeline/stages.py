@@ -524,22 +524,32 @@ def _cached_parses(layout: WarehouseLayout, documents: pl.DataFrame, version: st
     return {name for name, sha in index.get("files", {}).items() if current.get(name) == sha}
 
 
-def _cached_year(layout: WarehouseLayout, year: int, files: set[str]) -> dict[str, pl.DataFrame]:
-    """The rows the inventory parsed for one year, of the given files only."""
-    chunks = sorted((_parse_cache(layout) / "chunks" / str(year)).glob("*"))
+def _read_chunks(directory: Path) -> dict[str, pl.DataFrame]:
+    """The chunks written below `directory` (one year of a spill or cache), in write order."""
+    chunks = sorted(path for path in directory.glob("*") if path.is_dir())
     frames: dict[str, pl.DataFrame] = {}
     for table in PARSE_TABLES:
         parts = [pl.read_parquet(chunk / _chunk_name(table)) for chunk in chunks]
-        frame = pl.concat(parts) if parts else frame_from_columns(table, empty_columns()[table])
-        frames[table] = frame.filter(_file_column(frame).is_in(sorted(files)))
+        frames[table] = (
+            pl.concat(parts) if parts else frame_from_columns(table, empty_columns()[table])
+        )
     return frames
 
 
+def _cached_year(layout: WarehouseLayout, year: int, files: set[str]) -> dict[str, pl.DataFrame]:
+    """The rows the inventory parsed for one year, of the given files only."""
+    frames = _read_chunks(_parse_cache(layout) / "chunks" / str(year))
+    return {
+        table: frame.filter(_file_column(frame).is_in(sorted(files)))
+        for table, frame in frames.items()
+    }
+
+
 def collect_year(
-    buffer: YearBuffer, year: int, cached: Mapping[str, pl.DataFrame] | None = None
+    spill_dir: Path, year: int, cached: Mapping[str, pl.DataFrame] | None = None
 ) -> dict[str, pl.DataFrame]:
-    """The new rows of one year: those the inventory parsed (`cached`), then this step's."""
-    fresh = buffer.take(year)
+    """The new rows of one year: those the inventory parsed (`cached`), then this run's."""
+    fresh = _read_chunks(spill_dir / str(year))
     if not cached:
         return fresh
     return {table: pl.concat([cached[table], frame]) for table, frame in fresh.items()}
@@ -710,64 +720,126 @@ def _update_years(
     for parsed in parse_files(raw_dir, to_parse, workers):
         sha256[parsed.source_file] = parsed.sha256
         buffer.add(parsed)
+    buffer.spill()  # every fresh row on disk: a year is assembled by whoever writes it
     summary = ParseSummary(years_requested=requested, files_parsed=sorted({*sha256, *cached}))
-    progress = Progress("write years", sum(plan.action != "skip" for plan in plans), "years")
+    jobs = []
     for plan in plans:
         if plan.action == "skip":
             summary.years_skipped.append(plan.year)
             continue
-        progress.advance()
-        with year_locks(layout, [plan.year], shared=False):
-            if plan.action == "remove":
-                remove_year_tables(layout, plan.year, PARSE_TABLES)
-                layout.manifest(PARSE_STAGE, plan.year).unlink(missing_ok=True)
-                summary.years_removed.append(plan.year)
-                continue
-            from_cache = cached & set(plan.parse)
-            earlier = _cached_year(layout, plan.year, from_cache) if from_cache else None
-            new = collect_year(buffer, plan.year, earlier)
-            previous = (
-                {}
-                if plan.action == "rebuild"
-                else {table: read_year_table(layout, table, plan.year) for table in PARSE_TABLES}
+        jobs.append(
+            YearJob(
+                root=str(layout.root),
+                year=plan.year,
+                action=plan.action,
+                parse=tuple(sorted(plan.parse)),
+                drop=tuple(sorted(plan.drop)),
+                files={name: sha256.get(name, sha) for name, sha in plan.files.items()},
+                cached=tuple(sorted(cached & set(plan.parse))),
+                spill_dir=str(spill_dir),
+                version=version,
             )
-            tables = merge_year(previous, new, plan.drop)
-            broken = {
-                table: contract_errors(_YEAR_CONTRACTS[table], frame, f"{table} of {plan.year}")
-                for table, frame in tables.items()
-            }
-            for table, messages in broken.items():
+        )
+    # A year is assembled, validated and written in a process of its own (one at a time),
+    # which hands its memory back when done: the run's memory follows the largest year, not
+    # the sum of the years. With one worker (tests, a serial run) it happens in this process.
+    with Progress("write years", len(jobs), "years") as progress:
+        for outcome in map_ordered(
+            write_year, jobs, 1, chunksize=1, max_tasks_per_child=1, isolate=workers > 1
+        ):
+            progress.advance()
+            for table, messages in outcome.contract_errors.items():
                 summary.contract_errors.setdefault(table, []).extend(messages)
-            if any(broken.values()):
-                continue  # a pipeline bug: the year keeps its previous partition
-            ledger = table_row_accounting(
-                list(tables["table_rows"].iter_rows()),
-                tables["statistics"],
-                tables["quarantine/statistics"],
-            )
-            hashes = write_year_tables(layout, plan.year, tables)
-            files = {name: sha256.get(name, sha) for name, sha in plan.files.items()}
-            write_json_atomic(
-                {
-                    "stage": PARSE_STAGE,
-                    "year": plan.year,
-                    "parser_version": version,
-                    "files": files,
-                    "outputs": hashes,
-                    "table_rows": ledger,
-                },
-                layout.manifest(PARSE_STAGE, plan.year),
-            )
-        summary.years_written.append(plan.year)
-        summary.reports_written += tables["reports"].height
-        summary.statistics_written += tables["statistics"].height
-        summary.quarantined_written += tables["quarantine/statistics"].height
-    progress.counts = {
-        "reports": summary.reports_written,
-        "statistics rows": summary.statistics_written,
-    }
-    progress.finish()
+            if outcome.removed:
+                summary.years_removed.append(outcome.year)
+            elif outcome.written:
+                summary.years_written.append(outcome.year)
+                summary.reports_written += outcome.reports
+                summary.statistics_written += outcome.statistics
+                summary.quarantined_written += outcome.quarantined
+        progress.counts = {
+            "reports": summary.reports_written,
+            "statistics rows": summary.statistics_written,
+        }
     return summary
+
+
+@dataclass(frozen=True, slots=True)
+class YearJob:
+    """What writing one year partition needs, picklable for a worker process."""
+
+    root: str
+    year: int
+    action: str
+    parse: tuple[str, ...]
+    drop: tuple[str, ...]
+    files: dict[str, str]
+    cached: tuple[str, ...]
+    spill_dir: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class YearOutcome:
+    """What writing one year partition did."""
+
+    year: int
+    written: bool = False
+    removed: bool = False
+    reports: int = 0
+    statistics: int = 0
+    quarantined: int = 0
+    contract_errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def write_year(job: YearJob) -> YearOutcome:
+    """Assemble one year from the parse cache, this run's parse and the stored partition,
+    validate it, and write it whole (tables, then the manifest) or not at all."""
+    layout = WarehouseLayout(Path(job.root))
+    with year_locks(layout, [job.year], shared=False):
+        if job.action == "remove":
+            remove_year_tables(layout, job.year, PARSE_TABLES)
+            layout.manifest(PARSE_STAGE, job.year).unlink(missing_ok=True)
+            return YearOutcome(job.year, removed=True)
+        earlier = _cached_year(layout, job.year, set(job.cached)) if job.cached else None
+        new = collect_year(Path(job.spill_dir), job.year, earlier)
+        previous = (
+            {}
+            if job.action == "rebuild"
+            else {table: read_year_table(layout, table, job.year) for table in PARSE_TABLES}
+        )
+        tables = merge_year(previous, new, job.drop)
+        broken = {
+            table: contract_errors(_YEAR_CONTRACTS[table], frame, f"{table} of {job.year}")
+            for table, frame in tables.items()
+        }
+        errors = {table: messages for table, messages in broken.items() if messages}
+        if errors:
+            return YearOutcome(job.year, contract_errors=errors)  # the old partition stays
+        ledger = table_row_accounting(
+            list(tables["table_rows"].iter_rows()),
+            tables["statistics"],
+            tables["quarantine/statistics"],
+        )
+        hashes = write_year_tables(layout, job.year, tables)
+        write_json_atomic(
+            {
+                "stage": PARSE_STAGE,
+                "year": job.year,
+                "parser_version": job.version,
+                "files": job.files,
+                "outputs": hashes,
+                "table_rows": ledger,
+            },
+            layout.manifest(PARSE_STAGE, job.year),
+        )
+    return YearOutcome(
+        job.year,
+        written=True,
+        reports=tables["reports"].height,
+        statistics=tables["statistics"].height,
+        quarantined=tables["quarantine/statistics"].height,
+    )
 
 
 # ---------------------------------------------------------------------------- reconciliation
