@@ -904,8 +904,11 @@ def reconcile_year(layout: WarehouseLayout, year: int) -> pl.DataFrame:
     are read. The year's reports are evaluated in batches of RECONCILE_BATCH (whole agency
     series), so memory does not grow with the size of a year.
     """
-    earlier = read_year_table(layout, "statistics", year - 1).filter(
-        pl.col("metric").is_in(sorted(earlier_year_metrics()))
+    earlier = _read_rows(
+        layout.year_dir("statistics", year - 1) / PART_FILE,
+        "statistics",
+        year - 1,
+        pl.col("metric").is_in(sorted(earlier_year_metrics())),
     )
     earlier_reports = read_year_table(layout, "reports", year - 1)
     reports = read_year_table(layout, "reports", year)
@@ -926,14 +929,9 @@ def reconcile_year(layout: WarehouseLayout, year: int) -> pl.DataFrame:
         )
     if not frames:
         return reconcile(earlier, earlier.head(0), earlier_reports.head(0), years=[year])
-    frame = pl.concat(frames)
-    # One order whatever the batches: reports in stored order, rules in evaluation order.
-    order = pl.DataFrame({"report_id": reports["report_id"]}).with_row_index("_order")
-    return (
-        frame.join(order, on="report_id", how="left", maintain_order="left")
-        .sort("_order", maintain_order=True)
-        .drop("_order")
-    )
+    # Batches come in the order of their series keys, and rules in evaluation order: the
+    # same rows in the same order on every run.
+    return pl.concat(frames)
 
 
 def _read_rows(path: Path, table: str, year: int, wanted: pl.Expr) -> pl.DataFrame:
@@ -949,13 +947,40 @@ def _read_rows(path: Path, table: str, year: int, wanted: pl.Expr) -> pl.DataFra
     return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
 
 
-def _reconcile_job(item: tuple[str, int]) -> tuple[int, str | None, pl.DataFrame]:
+@dataclass(frozen=True, slots=True)
+class ReconcileOutcome:
+    """What evaluating and writing one year's reconciliation did."""
+
+    year: int
+    evaluations: int = 0
+    failures: int = 0
+    contract_errors: tuple[str, ...] = ()
+
+
+def reconcile_and_write(item: tuple[str, int]) -> ReconcileOutcome:
+    """Evaluate one year's rules and write them (in a worker: only counts travel back)."""
     root, year = item
     layout = WarehouseLayout(Path(root))
     # Read under shared locks: no parse writes these years meanwhile. The signature read
     # here is the one stored with the result, so a year changed just after is redone next run.
     with year_locks(layout, [year - 1, year], shared=True):
-        return year, reconciliation_signature(layout, year), reconcile_year(layout, year)
+        signature = reconciliation_signature(layout, year)
+        frame = reconcile_year(layout, year)
+    broken = contract_errors(ReconciliationFrame, frame, f"reconciliation of {year}")
+    if broken:
+        return ReconcileOutcome(year, contract_errors=tuple(broken))
+    with year_locks(layout, [year], shared=False):
+        hashes = write_year_tables(layout, year, {"reconciliation": frame})
+        write_json_atomic(
+            {
+                "stage": RECONCILIATION_STAGE,
+                "year": year,
+                "signature": signature,
+                "outputs": hashes,
+            },
+            layout.manifest(RECONCILIATION_STAGE, year),
+        )
+    return ReconcileOutcome(year, frame.height, frame.filter(FAILED).height)
 
 
 def update_reconciliation(
@@ -996,29 +1021,18 @@ def update_reconciliation(
         to_compute.append(year)
     progress = Progress("reconcile", len(to_compute), "years")
     jobs = [(str(layout.root), year) for year in to_compute]
-    # One year per worker process: a year's memory goes back to the system when it is done.
-    for year, signature, frame in map_ordered(
-        _reconcile_job, jobs, workers, chunksize=1, max_tasks_per_child=1
+    # One year per worker process, which evaluates and writes it: a year's memory goes back
+    # to the system when it is done, and only counts come back here.
+    for outcome in map_ordered(
+        reconcile_and_write, jobs, workers, chunksize=1, max_tasks_per_child=1
     ):
         progress.advance()
-        broken = contract_errors(ReconciliationFrame, frame, f"reconciliation of {year}")
-        if broken:
-            summary.contract_errors.extend(broken)
+        if outcome.contract_errors:
+            summary.contract_errors.extend(outcome.contract_errors)
             continue
-        with year_locks(layout, [year], shared=False):
-            hashes = write_year_tables(layout, year, {"reconciliation": frame})
-            write_json_atomic(
-                {
-                    "stage": RECONCILIATION_STAGE,
-                    "year": year,
-                    "signature": signature,
-                    "outputs": hashes,
-                },
-                layout.manifest(RECONCILIATION_STAGE, year),
-            )
-        summary.years_written.append(year)
-        summary.evaluations_written += frame.height
-        summary.failures_written += frame.filter(FAILED).height
+        summary.years_written.append(outcome.year)
+        summary.evaluations_written += outcome.evaluations
+        summary.failures_written += outcome.failures
     progress.counts = {
         "rule evaluations": summary.evaluations_written,
         "rule failures": summary.failures_written,
