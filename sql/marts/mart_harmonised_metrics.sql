@@ -93,7 +93,7 @@ consistency as (
     group by report_id
 ),
 
-final as (
+joined as (
     select
         report_list.report_id,
         report_list.report_year,
@@ -121,8 +121,13 @@ final as (
     inner join harmonised_metrics on harmonised_metrics.code = chosen.harmonised_metric
     left join consistency on consistency.report_id = chosen.report_id
     where chosen.source_rank = 1
+),
+
+final as (
+    select
+        * exclude (metric_ordinal),
+    from joined
+    order by report_year, report_id, metric_ordinal
 )
 
-select * exclude (metric_ordinal)
-from final
-order by report_year, report_id, metric_ordinal
+select * from final

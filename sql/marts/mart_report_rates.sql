@@ -98,7 +98,7 @@ final as (
     from reports
     left join wide on wide.report_id = reports.report_id
     left join quality on quality.report_id = reports.report_id
+    order by reports.report_year, reports.report_id
 )
 
 select * from final
-order by report_year, report_id
