@@ -487,10 +487,6 @@ class YearBuffer:
         self._columns.clear()
         self._rows = 0
 
-    def years(self) -> list[int]:
-        """Years some file had reports in."""
-        return sorted({*self._columns, *self._chunks})
-
     def take(self, year: int) -> dict[str, pl.DataFrame]:
         """A year's frames (and forget them): the spilled chunks, then what is held."""
         parts: dict[str, list[pl.DataFrame]] = {table: [] for table in PARSE_TABLES}
