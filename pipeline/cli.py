@@ -11,6 +11,7 @@ pipeline itself could not run; with `--strict`, 3 when any report breaks a rule.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -274,6 +275,49 @@ def _bench(args: argparse.Namespace) -> int:
     return EXIT_OK if result.manifest_ok else EXIT_RULES_FAILED
 
 
+def _score(args: argparse.Namespace) -> int:
+    from pipeline.score import (
+        render_labelled,
+        render_unlabelled,
+        score_labelled,
+        score_unlabelled,
+    )
+
+    if args.unlabelled:
+        folder = Path(args.unlabelled)
+        if not folder.is_dir():
+            print(f"error: no such directory: {folder}", file=sys.stderr)
+            return EXIT_USAGE
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+        files = [p for p in files if p.suffix.lower() not in {".md", ".json"}]
+        unlabelled = score_unlabelled(files, folder)
+        sys.stdout.write(
+            json.dumps(unlabelled.as_dict(), ensure_ascii=False, indent=1) + "\n"
+            if args.json
+            else render_unlabelled(unlabelled)
+        )
+        return EXIT_OK
+    if not args.expected or not args.raw_dir:
+        print(
+            "error: score needs --expected DIR and --raw-dir DIR, or --unlabelled DIR",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    expected, raw = Path(args.expected), Path(args.raw_dir)
+    for folder in (expected, raw):
+        if not folder.is_dir():
+            print(f"error: no such directory: {folder}", file=sys.stderr)
+            return EXIT_USAGE
+    keys = Path(args.keys) if args.keys else None
+    labelled = score_labelled(expected, raw, keys)
+    sys.stdout.write(
+        json.dumps(labelled.as_dict(), ensure_ascii=False, indent=1) + "\n"
+        if args.json
+        else render_labelled(labelled)
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -326,6 +370,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--out", default="", help="default: WAREHOUSE_DIR/report.html")
     report.set_defaults(handler=_report)
+    score = commands.add_parser(
+        "score",
+        help="how well real reports are read: against hand-read values (--expected, --raw-dir) "
+        "or label-free rates over a folder (--unlabelled)",
+    )
+    score.add_argument("--expected", default="", help="folder of <slug>.json hand-read values")
+    score.add_argument("--raw-dir", default="", help="folder of the raw <slug>.* files")
+    score.add_argument("--keys", default="", help="keys.json (default: beside or above --expected)")
+    score.add_argument("--unlabelled", default="", help="folder of raw files without labels")
+    score.add_argument("--json", action="store_true", help="totals as JSON")
+    score.set_defaults(handler=_score)
     synth = commands.add_parser(
         "synth", help="write a synthetic corpus of N reports and a manifest of the broken ones"
     )

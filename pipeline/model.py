@@ -18,6 +18,13 @@ TABLE_KINDS = ("old_table", "art20", "requests", "review_litigation", "prose")
 TEMPLATES = ("old_table", "new_2019", "new_2021", "prose")
 VALUE_KINDS = ("number", "empty", "na", "text")
 QUALIFIERS = ("exact", "approx")
+# `position`: the row prints every column of the template and the value stands in its place;
+# `label`: the value stands beside its own label (a one-value row); `identity`: the row printed
+# fewer cells than columns and every reading under which the template's identities hold
+# puts this value here; `collapsed`: a one-cell-per-line row that printed one value for a
+# this-year and a cumulative column (the scraper writes a run of equal cells once): the value is
+# this year's; `prose`: read from a sentence.
+READ_BY = ("position", "label", "identity", "collapsed", "prose")
 DIMENSIONS = (
     "natural_person",
     "commercial",
@@ -27,6 +34,9 @@ DIMENSIONS = (
     "other_org",
     "total",
 )
+# Dimensions a figure may have: table 3's columns, and `cumulative` for the 历年累计 column of
+# old tables (a running total since the agency began reporting: never this year's figure).
+FIGURE_DIMENSIONS = (*DIMENSIONS, "cumulative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +56,9 @@ class Figure:
     note: str | None = None
     # For a prose figure introduced by 其中 after a stated total: the metric of that total.
     part_of: str | None = None
+    # How the figure's place was established (READ_BY): its column's position in a row that
+    # prints every column, its label, the template's identities, a collapsed run, or prose.
+    read_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +117,7 @@ STATISTICS_SCHEMA: dict[str, pl.DataType] = {
     "table_kind": pl.String(),
     "note": pl.String(),
     "part_of": pl.String(),
+    "read_by": pl.String(),
 }
 
 REPORTS_SCHEMA: dict[str, pl.DataType] = {

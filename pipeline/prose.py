@@ -500,6 +500,7 @@ class _Reader:
             table_kind="prose",
             part_of=part_of,
             note=self.scope_note(offset + start),
+            read_by="prose",
         )
         return _Hit(self.line.number, offset + start, offset + end, figure)
 
@@ -606,6 +607,7 @@ class _Reader:
                     source_line=self.line.number,
                     table_kind="prose",
                     note="stated as a negation",
+                    read_by="prose",
                 )
                 hits.append(_Hit(self.line.number, offset + start, offset + end, figure, True))
         return hits

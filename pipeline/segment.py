@@ -65,6 +65,11 @@ class _Rules:
     region_generic: frozenset[str]
     section_heading: re.Pattern[str]
     templates: tuple[tuple[str, tuple[str, ...]], ...]
+    metadata_fields: dict[str, str | None]
+    metadata_line: re.Pattern[str]
+    metadata_chrome: tuple[re.Pattern[str], ...]
+    metadata_max_lines: int
+    region_suffixes: tuple[str, ...]
 
 
 def _with_needs(source: str, pattern: str) -> tuple[str, re.Pattern[str], Needs]:
@@ -99,6 +104,11 @@ def _rules() -> _Rules:
         region_generic=frozenset(spec["region"]["generic"]),
         section_heading=re.compile(spec["section_heading"]),
         templates=tuple((t["name"], tuple(t["markers"])) for t in spec["templates"]),
+        metadata_fields=dict(spec["metadata"]["fields"]),
+        metadata_line=re.compile(spec["metadata"]["line"]),
+        metadata_chrome=tuple(re.compile(p) for p in spec["metadata"]["chrome"]),
+        metadata_max_lines=int(spec["metadata"]["max_lines"]),
+        region_suffixes=tuple(sorted(spec["agency"]["region_suffixes"], key=len, reverse=True)),
     )
 
 
@@ -146,6 +156,10 @@ def split_reports(lines: list[Line]) -> list[list[Line]]:
 
 
 def _split_at_titles(chunk: list[Line]) -> list[list[Line]]:
+    # A scraper's metadata header (标题: …, 发布时间: …) announces the report that follows it:
+    # its lines are not the content of an earlier report, so the body's own title line after
+    # them does not start a second one.
+    header = set(read_metadata(chunk).lines)
     parts: list[list[Line]] = [[]]
     content = 0
     for line in chunk:
@@ -153,7 +167,7 @@ def _split_at_titles(chunk: list[Line]) -> list[list[Line]]:
             parts.append([])
             content = 0
         parts[-1].append(line)
-        if line.text:
+        if line.text and line.number not in header:
             content += 1
     return parts
 
@@ -182,23 +196,101 @@ def _is_title(text: str) -> bool:
 # --- metadata --------------------------------------------------------------------------------
 
 
-def find_title(lines: list[Line]) -> Line | None:
-    """The report's title line, if one of its first lines is one."""
-    for line in [ln for ln in lines if ln.text][:3]:
-        if _is_title(line.text):
-            return line
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """What a scraper's header says of the page: field values by role, and its lines."""
+
+    values: dict[str, Line]
+    lines: tuple[int, ...]
+
+
+def _metadata_pairs(line: Line) -> list[tuple[str, str]]:
+    """(field, value) pairs a header line states: `field: value` or `field | value | …`."""
+    rules = _rules()
+    if "|" in line.text:
+        cells = [compact_label(c.strip()) for c in line.text.split("|")]
+        while cells and cells[-1] == "":
+            cells.pop()
+        pairs = list(zip(cells[0::2], cells[1::2], strict=False))
+        if pairs and all(field in rules.metadata_fields for field, _ in pairs):
+            return [(field, value.strip()) for field, value in pairs]
+        return []
+    match = rules.metadata_line.match(line.text)
+    if match and match["field"] in rules.metadata_fields:
+        return [(match["field"], match["value"].strip())]
+    if line.text in rules.metadata_fields:  # a bare `正文` before the body
+        return [(line.text, "")]
+    return []
+
+
+def read_metadata(lines: list[Line]) -> Metadata:
+    """The header fields among the first lines of a report (before any section heading).
+
+    The first value of each role wins; a field with no role is recognised and skipped.
+    """
+    rules = _rules()
+    values: dict[str, Line] = {}
+    found: list[int] = []
+    for line in lines[: rules.metadata_max_lines]:
+        if not line.text:
+            continue
+        if rules.section_heading.match(line.text):
+            break
+        if any(p.match(line.text) for p in rules.metadata_chrome):
+            found.append(line.number)
+            continue
+        pairs = _metadata_pairs(line)
+        if not pairs:
+            continue
+        found.append(line.number)
+        for field, value in pairs:
+            role = rules.metadata_fields[field]
+            if role and value and role not in values:
+                values[role] = Line(line.number, line.raw, value)
+    return Metadata(values, tuple(found))
+
+
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s*")
+
+
+def find_title(lines: list[Line], metadata: Metadata | None = None) -> Line | None:
+    """The report's title: a metadata title field, else one of its first lines.
+
+    A first line may carry markdown's `#`, and a title wrapped over two lines (PDF text) is
+    read joined.
+    """
+    meta_title = (metadata or read_metadata(lines)).values.get("title")
+    if meta_title is not None and _is_title(meta_title.text):
+        return meta_title
+    header = set((metadata or read_metadata(lines)).lines)
+    first = [ln for ln in lines if ln.text and ln.number not in header][:3]
+    for i, line in enumerate(first):
+        text = _MARKDOWN_HEADING.sub("", line.text)
+        if _is_title(text):
+            return Line(line.number, line.raw, text)
+        if i + 1 < len(first):
+            joined = compact_label(text + _MARKDOWN_HEADING.sub("", first[i + 1].text))
+            if _is_title(joined):
+                return Line(line.number, line.raw, joined)
     return None
 
 
-def find_year(lines: list[Line], published: dt.date | None) -> tuple[int | None, str | None]:
+def find_year(
+    lines: list[Line], published: dt.date | None, title: Line | None = None
+) -> tuple[int | None, str | None]:
     """The year the report covers and which kind of statement gave it.
 
-    Sources are tried in catalogue order (title, announcement, statistics period, table
-    caption, then the first sentence that opens with a year). A year after the closing date's
-    year cannot be the report's year, so it is passed over.
+    The report's title (a metadata title field or a title line) comes first; then sources are
+    tried in catalogue order (title lines, announcement, statistics period, table caption, then
+    the first sentence that opens with a year). A year after the closing date's year cannot be
+    the report's year, so it is passed over.
     """
     rules = _rules()
     latest = min(_CURRENT_YEAR, published.year) if published else _CURRENT_YEAR
+    if title is not None:
+        match = rules.title.search(title.text)
+        if match and rules.first_year <= int(match["year"]) <= latest:
+            return int(match["year"]), "title"
     # what no line holds, no line can match (captions are matched compacted: not tested here)
     body = "\n".join(line.text for line in lines)
     for source, pattern, needs in rules.year_sources:
@@ -230,6 +322,23 @@ def find_published_on(lines: list[Line]) -> dt.date | None:
     return None
 
 
+_ISO_DATE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})"
+)
+
+
+def _metadata_date(metadata: Metadata) -> dt.date | None:
+    """The publication date a scraper's header states (发布时间: 2022-02-08 16:34)."""
+    field = metadata.values.get("published")
+    match = _ISO_DATE.search(field.text) if field is not None else None
+    if match is None:
+        return None
+    try:
+        return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError:
+        return None
+
+
 def is_spam(text: str) -> bool:
     """True when the text carries words injected by hacked sites."""
     return _rules().spam_any.search(text)
@@ -248,11 +357,15 @@ def plausible_agency(name: str) -> bool:
     return name.endswith(rules.agency_suffixes) and name not in rules.agency_suffixes
 
 
-def find_agency(lines: list[Line], title: Line | None) -> tuple[str | None, str | None]:
+def find_agency(
+    lines: list[Line], title: Line | None, metadata: Metadata | None = None
+) -> tuple[str | None, str | None]:
     """The agency that wrote the report and where the text names it, or (None, None).
 
     In order: a form field (填报单位:…), a signature line directly above the closing date,
-    a name line under the title, the words before (or after) the year in the title.
+    a name line under the title, the words before (or after) the year in the title (a place
+    there names that place's government: 平潭综合实验区2021年度…报告), then the publisher field
+    of a scraper's header. A `来源` field is not read: sites print their own name there.
     """
     rules = _rules()
     for line in lines:
@@ -271,7 +384,28 @@ def find_agency(lines: list[Line], title: Line | None) -> tuple[str | None, str 
             name = compact_label(match[part] or "").removeprefix("关于")  # type: ignore[index]
             if name and plausible_agency(name):
                 return name, "title"
+        for part in ("prefix", "infix") if match else ():
+            name = compact_label(match[part] or "").removeprefix("关于")  # type: ignore[index]
+            if name and _plausible_place(name):
+                return name, "title"
+    publisher = (metadata or read_metadata(lines)).values.get("publisher")
+    if publisher is not None and plausible_agency(compact_label(publisher.text)):
+        return compact_label(publisher.text), "metadata"
     return None, None
+
+
+def _plausible_place(name: str) -> bool:
+    """A place name standing for its government in a title: Han text ending in a place word."""
+    rules = _rules()
+    if not (2 <= len(name) <= rules.agency_max_length):
+        return False
+    if not re.fullmatch(r"[\u4e00-\u9fff]+", name):
+        return False
+    if any(p.search(name) for p in rules.not_names) or is_spam(name):
+        return False
+    if name in rules.region_generic:
+        return False
+    return name.endswith(rules.region_suffixes) and name not in rules.region_suffixes
 
 
 def find_region(lines: list[Line], agency: str | None) -> str | None:
@@ -307,10 +441,17 @@ def find_region(lines: list[Line], agency: str | None) -> str | None:
     return max(dict.fromkeys(candidates), key=support)
 
 
+# A line this short may be a table cell written on its own line (one-cell-per-line crawls).
+_CELL_LINE = 24
+
+
 def detect_template(lines: list[Line]) -> str:
     """Which table template the report uses, from markers in its table lines."""
+    # table lines: pipe rows, and the short lines of tables written one cell per line
     table_text = "\n".join(
-        compact_label(ln.text).replace(" ", "") for ln in lines if "|" in ln.text
+        compact_label(ln.text).replace(" ", "")
+        for ln in lines
+        if "|" in ln.text or (len(ln.text) <= _CELL_LINE and "。" not in ln.text)
     )
     for name, markers in _rules().templates:
         if any(marker in table_text for marker in markers):
@@ -340,10 +481,11 @@ def find_sections(lines: list[Line]) -> list[Section]:
 
 def describe_report(source_file: str, ordinal: int, lines: list[Line]) -> SegmentedReport:
     """Read one report's metadata from its lines."""
-    title = find_title(lines)
-    published = find_published_on(lines)
-    year, year_source = find_year(lines, published)
-    agency, agency_source = find_agency(lines, title)
+    metadata = read_metadata(lines)
+    title = find_title(lines, metadata)
+    published = find_published_on(lines) or _metadata_date(metadata)
+    year, year_source = find_year(lines, published, title)
+    agency, agency_source = find_agency(lines, title, metadata)
     report = Report(
         report_id=make_report_id(source_file, ordinal),
         source_file=source_file,

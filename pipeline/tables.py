@@ -1,8 +1,12 @@
-"""Parsers for the statistics tables of a report, one per table kind.
+"""Readers for the statistics tables of a report, one per table kind.
 
-Each takes a report's lines and returns the figures it could read and the rows it could not
-(with a reason), never a guessed value. Position identifies a value where the template fixes
-the columns (tables 3 and 4); the catalogue identifies a row by its label everywhere else.
+Every reader finds its table by content (the catalogue's row labels and the layout's header
+words, never one fixed header string), reads the region into rows with the one table model of
+`pipeline/grid.py`, names each row's metric from its label, and reads each value from the
+column it stands in. Position identifies a value only where the template fixes the columns and
+the row prints all of them; a row that prints fewer cells is read only where the template's own
+identities force one reading (`read_by = identity`); anything else is rejected with the reason,
+never guessed.
 """
 
 from __future__ import annotations
@@ -10,23 +14,22 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from pipeline.catalogue import Metric, label_key, layouts, match_label, metrics
-from pipeline.model import Figure, Rejected
-from pipeline.text import (
-    AnyOf,
-    Cell,
-    Line,
-    Value,
-    cell_stream,
-    compact_label,
-    has_han,
-    parse_value,
-    row_cell_tuple,
-    row_cells,
+from pipeline.grid import (
+    GridRow,
+    Identity,
+    collapsed_readings,
+    forced_columns,
+    grid_rows,
+    is_label,
+    is_lossy,
+    trimmed_values,
 )
+from pipeline.model import Figure, Rejected
+from pipeline.text import AnyOf, Cell, Line, Value, compact_label, parse_value
 
 
 @dataclass(slots=True)
@@ -46,11 +49,6 @@ def _units() -> frozenset[str]:
     return frozenset(layouts()["units"])
 
 
-@cache
-def _placeholders() -> frozenset[str]:
-    return frozenset(layouts()["placeholders"])
-
-
 def _figure(
     metric: Metric,
     dimension: str,
@@ -58,11 +56,9 @@ def _figure(
     label: str,
     line: int,
     table_kind: str,
+    read_by: str,
     unit: str | None = None,
 ) -> Figure:
-    # Positional, in the field order of `Figure` (the commonest object of a parse: keywords
-    # cost a quarter more to pass): metric, dimension, value, value_kind, qualifier, unit,
-    # label_raw, value_raw, source_line, table_kind, note.
     return Figure(
         metric.code,
         dimension,
@@ -75,247 +71,406 @@ def _figure(
         line,
         table_kind,
         value.note,
+        None,
+        read_by,
     )
 
 
-@lru_cache(maxsize=1 << 14)
-def _is_label(text: str) -> bool:
-    """A cell that names a row: Han text that is neither a unit, a placeholder nor a value."""
-    return (
-        has_han(text, 2)
-        and text not in _units()
-        and text not in _placeholders()
-        and parse_value(text).kind == "text"
-    )
+def _compact(text: str) -> str:
+    return compact_label(text).replace(" ", "")
+
+
+def _heading(text: str) -> str:
+    """A line as a heading key: no markdown `#`, no spaces."""
+    return _compact(re.sub(r"^#{1,6}\s*", "", text))
+
+
+_L1 = re.compile(r"^[一二三四五六七八九十]+[、.]")
+_NOTE = re.compile(r"^[(]?注\s*[:]")
+_SECTION = re.compile(r"^(?:#{1,6}\s*)?[一二三四五六七八九十]{1,3}\s*[、.]")
+
+
+def _short(line: Line, limit: int = 40) -> bool:
+    """A line that can be a table cell or heading: pipes, or short text without a full stop."""
+    return "|" in line.text or (len(line.text) <= limit and "。" not in line.text)
 
 
 # --- template A: the old statistics table (2008-2018) ---------------------------------------
 
-_L1 = re.compile(r"^[一二三四五六七八九十]+[、.]")
+
+@cache
+def _old_spec() -> dict[str, Any]:
+    return layouts()["old_table"]  # type: ignore[no-any-return]
 
 
 @cache
 def _old_table_stops() -> AnyOf:
-    return AnyOf(layouts()["old_table"]["stop"])
+    return AnyOf(_old_spec()["stop"])
+
+
+def _header_role(text: str) -> str | None:
+    """The role a header cell gives its column (layouts.yaml `old_table.columns`)."""
+    key = _compact(text)
+    for role, patterns in _old_spec()["columns"].items():
+        if any(re.fullmatch(p, key) for p in patterns):
+            return str(role)
+    return None
 
 
 def _old_table_region(lines: Sequence[Line]) -> list[Line]:
-    spec = layouts()["old_table"]
-    header = spec["header_cells"][0]
-    stops = _old_table_stops()
+    """From the header row (or the first catalogued row) to the form footer or the prose."""
     start = None
     for i, line in enumerate(lines):
-        compact = compact_label(line.text).replace(" ", "")
-        if "|" in line.text and header in compact:
-            start = i + 1
+        cells = [c for c in re.split(r"\|", line.text) if c.strip()] if "|" in line.text else []
+        cells = cells or ([line.text] if _short(line, 12) else [])
+        if any(_header_role(c) == "label" for c in cells):
+            start = i
             break
     if start is None:
         for i, line in enumerate(lines):
             if "|" not in line.text:
                 continue
-            cells = row_cell_tuple(line.text)
-            label = cells[0] if cells else ""
-            found = match_label(label, ("old_table",), None)
+            label = next((c for c in line.text.split("|") if c.strip()), "")
+            found = match_label(compact_label(label.strip()), ("old_table",), None)
             if found is not None and not found.header:
                 start = i
                 break
     if start is None:
         return []
+    stops = _old_table_stops()
     region: list[Line] = []
-    for i in range(start, len(lines)):
-        line = lines[i]
+    for line in lines[start:]:
         if stops.search(line.text):
             break
         if not line.text:
             continue
-        if "|" not in line.text:
-            following = next((ln.text for ln in lines[i + 1 :] if ln.text), "")
-            if not following.startswith("|"):
-                break  # prose after the table
+        if not _short(line, 30):
+            break  # prose after the table
         region.append(line)
     return region
 
 
-def parse_old_table(lines: Sequence[Line]) -> TableResult:
-    """Rows `label | unit | value` of the pre-2019 table, in any of its layouts.
+def _header_lines(region: list[Line]) -> int:
+    """How many lines of the region are header: those before the first catalogued row."""
+    for i, line in enumerate(region):
+        first = next((c for c in line.text.split("|") if c.strip()), "")
+        found = match_label(compact_label(first.strip()), ("old_table",), None)
+        if found is not None:
+            return i
+    return 0
 
-    The cells are read as one stream (see `cell_stream`), so one row per line, one cell per
-    line and rows split over two lines all give the same rows. A row is a label followed by
-    at most a unit and a value; the section (一、…) it stands under disambiguates labels that
+
+def _value_columns(header: list[Line]) -> list[str]:
+    """The value columns' roles, in printed order, from the header's words."""
+    text = "".join(_compact(line.text) for line in header)
+    roles = [
+        role
+        for role in ("this_year", "cumulative")
+        if any(re.search(p, text) for p in _old_spec()["columns"][role])
+    ]
+    return roles if roles and roles[0] == "this_year" else ["this_year"]
+
+
+def _old_label(text: str) -> bool:
+    metric = match_label(text, ("old_table",), None)
+    return metric is not None and label_key(text) in metric.keys
+
+
+def parse_old_table(lines: Sequence[Line]) -> TableResult:
+    """Rows `label | unit | value [| cumulative]` of the pre-2019 table, in any layout.
+
+    The header says which value columns the table has: this year's (统计数, 2014年度, 本年度)
+    and, in some provinces, a cumulative one (历年累计), kept as the dimension `cumulative` and
+    never read as this year's. The section (一、…) a row stands under disambiguates labels that
     the template prints twice.
     """
     result = TableResult()
     region = _old_table_region(lines)
     if not region:
         return result
-    header_cells = set(layouts()["old_table"]["header_cells"])
-    rows: list[tuple[Cell, list[Cell]]] = []
-    for cell in cell_stream(region):
-        if cell.text.replace(" ", "") in header_cells:
-            continue
-        if _is_label(cell.text):
-            rows.append((cell, []))
-        elif rows:
-            rows[-1][1].append(cell)
-        elif cell.text:
-            result.rejected.append(
-                Rejected("orphan_cell", "a value before any row label", cell.line, cell.text)
-            )
+    header = _header_lines(region)
+    columns = _value_columns(region[:header])
     context: str | None = None
-    for label_cell, rest in rows:
+    rows = grid_rows(region[header:], _old_label)
+    lossy = is_lossy(rows)
+    for row in rows:
+        if not row.labels:
+            numbers = [c for c in row.values if parse_value(c.text).kind == "number"]
+            if numbers:
+                result.rejected.append(
+                    Rejected(
+                        "orphan_cell",
+                        "a value printed apart from any row label",
+                        numbers[0].line,
+                        " ".join(c.text for c in row.values),
+                    )
+                )
+            continue
+        label_cell = row.labels[-1]
         label = label_cell.text
+        if label_key(label) == "":
+            continue  # 其中: on its own
         metric = match_label(label, ("old_table", "review_litigation"), context)
         if _L1.match(label):
             context = metric.code if metric else None
         if metric is None:
-            result.rejected.append(
-                Rejected(
-                    "unknown_label",
-                    f"old-table row label not in the catalogue: {label}",
-                    label_cell.line,
-                    label,
-                )
-            )
-            continue
-        unit_cell, value_cell = _unit_and_value(rest)
-        if value_cell is None:
-            if not metric.header:
+            if any(parse_value(c.text).kind == "number" for c in row.values):
                 result.rejected.append(
                     Rejected(
-                        "row_shape",
-                        f"old-table row {label!r} has cells {[c.text for c in rest]}",
+                        "unknown_label",
+                        f"old-table row label not in the catalogue: {label}",
                         label_cell.line,
                         label,
                     )
                 )
             continue
-        value = parse_value(value_cell.text)
-        if metric.header and value.kind in {"empty", "na"}:
-            continue  # a heading with nothing printed holds no statistic
-        unit = unit_cell.text if unit_cell and unit_cell.text in _units() else None
-        result.figures.append(
-            _figure(metric, "total", value, label, value_cell.line, "old_table", unit)
-        )
+        _old_row(result, metric, label, row, columns, lossy)
     return result
 
 
-def _unit_and_value(rest: list[Cell]) -> tuple[Cell | None, Cell | None]:
-    """Split the cells after a label into (unit, value); (None, None) when the shape is off."""
-    if len(rest) == 2:
-        return rest[0], rest[1]
-    if len(rest) == 1:
-        only = rest[0]
-        if only.text in _units():
-            return only, None
-        return None, only
-    if len(rest) == 3 and rest[2].text == "":
-        return rest[0], rest[1]
-    return None, None
+def _old_row(
+    result: TableResult,
+    metric: Metric,
+    label: str,
+    row: GridRow,
+    columns: list[str],
+    lossy: bool,
+) -> None:
+    values = list(row.values)
+    unit: str | None = None
+    if values and values[0].text in _units():
+        unit = values.pop(0).text
+    elif values and values[0].text == "" and len(values) > len(columns):
+        values.pop(0)  # the unit column, printed empty
+    while values and values[-1].text == "" and len(values) > len(columns):
+        values.pop()
+    if not values:
+        if not metric.header and unit is None:
+            result.rejected.append(
+                Rejected(
+                    "row_shape",
+                    f"old-table row {label!r} has cells {[c.text for c in row.values]}",
+                    row.labels[-1].line,
+                    label,
+                )
+            )
+        return
+    read_by = "position"
+    if len(values) != len(columns):
+        # a one-cell-per-line row that printed one value where this year and the cumulative
+        # column stand: scrapers of that kind write a run of equal cells once, so the value is
+        # this year's (and the cumulative column's); only this year's is kept
+        if lossy and len(values) == 1 and columns == ["this_year", "cumulative"]:
+            read_by = "collapsed"
+            columns = columns[:1]
+        else:
+            result.rejected.append(
+                Rejected(
+                    "row_shape",
+                    f"old-table row {label!r} has values {[c.text for c in values]} "
+                    f"for columns {columns}",
+                    values[0].line,
+                    label,
+                )
+            )
+            return
+    for role, cell in zip(columns, values, strict=False):
+        value = parse_value(cell.text)
+        if metric.header and value.kind in {"empty", "na"}:
+            continue  # a heading with nothing printed holds no statistic
+        if value.kind == "text":
+            result.rejected.append(
+                Rejected(
+                    "row_shape",
+                    f"old-table row {label!r}: {cell.text!r} is not a value",
+                    cell.line,
+                    label,
+                )
+            )
+            continue
+        dimension = "total" if role == "this_year" else "cumulative"
+        result.figures.append(
+            _figure(metric, dimension, value, label, cell.line, "old_table", read_by, unit)
+        )
 
 
 # --- table 3: requests received and handled (2019 on) ---------------------------------------
 
 
-def _block(lines: Sequence[Line], first: str, last: str | None) -> list[Line]:
-    """Table lines from the row containing `first` through the row containing `last`."""
-    block: list[Line] = []
+@cache
+def _requests_spec() -> dict[str, Any]:
+    return layouts()["requests"]  # type: ignore[no-any-return]
+
+
+def _requests_region(lines: Sequence[Line]) -> list[Line]:
+    """From the first row (本年新收) to the values of the last (结转下年度继续办理)."""
+    spec = _requests_spec()
+    firsts, last = spec["first_rows"], spec["last_row"]
+    region: list[Line] = []
+    seen_last = False
     for line in lines:
-        if not block:
-            if "|" in line.text and first in compact_label(line.text).replace(" ", ""):
-                block.append(line)
+        if not region:
+            if _short(line, 60) and any(first in _heading(line.text) for first in firsts):
+                region.append(line)
             continue
         if not line.text:
             continue
-        if "|" not in line.text:
+        if seen_last and (is_label(compact_label(line.text)) or not _short(line)):
+            break  # the first label after the last row's values
+        if not seen_last and _SECTION.match(line.text) and "|" not in line.text:
+            key = _heading(line.text)
+            if any(word in key for word in spec["end_headings"]):
+                break  # the next section of the report: the table is cut short
+        if not _short(line, 80):
             break
-        block.append(line)
-        if last and last in compact_label(line.text).replace(" ", ""):
-            break
-    return block
+        region.append(line)
+        if last in _compact(line.text):
+            seen_last = True
+            if "|" in line.text and len(line.text.split("|")) > 3:
+                break  # a delimited last row holds its values
+    return region
 
 
-def _split_row(text: str) -> tuple[list[str], list[str]]:
-    """Label cells (leading) and value cells (the rest) of one table row."""
-    cells = row_cells(text)
-    while cells and cells[0] == "":
-        cells.pop(0)
-    count = 0
-    while count < len(cells) and _is_label(cells[count]):
-        count += 1
-    return cells[:count], cells[count:]
+def _row_numbers(cells: Sequence[Cell]) -> list[float] | None:
+    numbers: list[float] = []
+    for cell in cells:
+        value = parse_value(cell.text)
+        if value.kind != "number" or value.value is None:
+            return None
+        numbers.append(value.value)
+    return numbers
 
 
-def _take_values(values: list[str], count: int) -> list[str] | None:
-    """Exactly `count` value cells, or None when the row holds another number of values."""
-    trimmed = list(values)
-    while trimmed and trimmed[-1] == "" and len(trimmed) > count:
-        trimmed.pop()
-    if len(trimmed) != count:
-        return None
-    if any(parse_value(v).kind == "text" for v in trimmed):
-        return None
-    return trimmed
+def _identity_figures(
+    metric: Metric,
+    dims: Sequence[Any],
+    cells: list[Cell],
+    identities: Sequence[Identity],
+    label: str,
+    table_kind: str,
+) -> tuple[list[Figure], str | None]:
+    """Figures of a collapsed row: the columns every identity-holding reading agrees on."""
+    numbers = _row_numbers(cells)
+    if numbers is None:
+        return [], "a cell of the row is not a number"
+    readings = collapsed_readings(numbers, len(dims), identities)
+    if not readings:
+        return [], "no reading of the printed cells satisfies the table's identities"
+    forced = forced_columns(readings)
+    if not forced:
+        return [], f"{len(readings)} readings satisfy the table's identities; none is forced"
+    figures = []
+    for index, number in sorted(forced.items()):
+        # the cell the value came from: the token whose run covers this column
+        token = _token_of(readings[0], index)
+        cell = cells[token]
+        value = parse_value(cell.text)
+        assert value.value == number
+        figures.append(
+            _figure(metric, dims[index], value, label, cell.line, table_kind, "identity")
+        )
+    return figures, None
+
+
+def _token_of(reading: tuple[float, ...], index: int) -> int:
+    token = 0
+    for i in range(1, index + 1):
+        if reading[i] != reading[i - 1]:
+            token += 1
+    return token
+
+
+def _requests_label(text: str) -> bool:
+    metric = match_label(text, ("requests",), None)
+    return metric is not None and label_key(text) in metric.keys
 
 
 def parse_requests_table(lines: Sequence[Line]) -> TableResult:
-    """Table 3: one figure per applicant column of each row, identified by position."""
-    spec = layouts()["requests"]
+    """Table 3: one figure per applicant column of each row.
+
+    A row that prints all seven columns is read by position. A row gathered from one-cell lines
+    that printed fewer (a scraper that collapses runs of equal cells) is read where every
+    reading that keeps 总计 = the sum of the six applicant columns agrees; otherwise rejected.
+    """
+    spec = _requests_spec()
     dimensions: list[str] = spec["dimensions"]
+    width = len(dimensions)
+    row_total: Identity = (tuple(range(width - 1)), width - 1)
     result = TableResult()
-    block = _block(lines, spec["first_row"], spec["last_row"])
+    region = _requests_region(lines)
     context: str | None = None
-    for line in block:
-        labels, values = _split_row(line.text)
-        if not labels:
-            result.rejected.append(
-                Rejected("row_shape", "table-3 row without a label", line.number, line.raw)
-            )
+    saw_last = False
+    rows = grid_rows(region, _requests_label)
+    lossy = is_lossy(rows)
+    for row in rows:
+        if not row.labels:
+            if _row_numbers(row.values):
+                result.rejected.append(
+                    Rejected(
+                        "orphan_row",
+                        "table-3 values printed apart from their row label: the row they "
+                        "belong to cannot be told",
+                        row.line,
+                        " | ".join(c.text for c in row.values),
+                    )
+                )
             continue
-        for group in labels[:-1]:
-            found = match_label(group, ("requests",), None)
+        for group in row.labels[:-1]:
+            found = match_label(group.text, ("requests",), None)
             context = found.code if found else context
-        item = labels[-1]
+        item = row.label
         if _L1.match(item):
             context = None
         metric = match_label(item, ("requests",), context)
+        numbers = [c for c in row.values if parse_value(c.text).kind == "number"]
         if metric is None:
-            result.rejected.append(
-                Rejected(
-                    "unknown_label",
-                    f"table-3 row label not in the catalogue: {item}",
-                    line.number,
-                    line.raw,
+            if numbers:
+                result.rejected.append(
+                    Rejected(
+                        "unknown_label",
+                        f"table-3 row label not in the catalogue: {item}",
+                        row.line,
+                        item,
+                    )
                 )
-            )
             continue
         if metric.code == "apply.outcomes":
             context = metric.code
-        taken = _take_values(values, len(dimensions))
-        if taken is None:
-            result.rejected.append(
-                Rejected(
-                    "row_shape",
-                    f"table-3 row {item!r} has {len([v for v in values if v])} values, "
-                    f"expected {len(dimensions)}",
-                    line.number,
-                    line.raw,
-                )
+        if metric.code == "apply.carried_forward":
+            saw_last = True
+        if not row.values:
+            continue  # a group cell or heading on its own
+        values = trimmed_values(row, width)
+        if len(values) == width and all(parse_value(c.text).kind != "text" for c in values):
+            result.figures.extend(
+                _figure(metric, d, parse_value(c.text), item, c.line, "requests", "position")
+                for d, c in zip(dimensions, values, strict=True)
             )
             continue
-        number = line.number
-        result.figures.extend(
-            _figure(metric, dimension, parse_value(raw), item, number, "requests")
-            for dimension, raw in zip(dimensions, taken, strict=True)
+        if lossy and 0 < len(values) < width:
+            figures, why = _identity_figures(
+                metric, dimensions, values, (row_total,), item, "requests"
+            )
+            result.figures.extend(figures)
+            if why is None:
+                continue
+            message = f"table-3 row {item!r} prints {len(values)} of {width} cells: {why}"
+        else:
+            message = (
+                f"table-3 row {item!r} has {len([v for v in values if v.text])} values, "
+                f"expected {width}"
+            )
+        result.rejected.append(
+            Rejected("row_shape", message, row.line, " | ".join(c.text for c in values))
         )
-    last_row = spec["last_row"]
-    if block and last_row not in compact_label(block[-1].text).replace(" ", ""):
+    if region and not saw_last:
         result.rejected.append(
             Rejected(
                 "table_truncated",
-                f"table 3 stops before its last row ({last_row}): the rows read are kept, "
-                "the rows after them are missing",
-                block[-1].number,
-                block[-1].raw,
+                f"table 3 stops before its last row ({spec['last_row']}): the rows read are "
+                "kept, the rows after them are missing",
+                region[-1].number,
+                region[-1].raw,
             )
         )
     return result
@@ -324,59 +479,147 @@ def parse_requests_table(lines: Sequence[Line]) -> TableResult:
 # --- table 4: administrative review and litigation -------------------------------------------
 
 
+@cache
+def _review_spec() -> dict[str, Any]:
+    return layouts()["review_litigation"]  # type: ignore[no-any-return]
+
+
+def _review_start(lines: Sequence[Line]) -> int | None:
+    """The line that opens table 4: its header (行政复议 … 行政诉讼) or its heading."""
+    spec = _review_spec()
+    for i, line in enumerate(lines):
+        if not _short(line, 60):
+            continue
+        key = _heading(line.text)
+        cells = [_compact(c) for c in line.text.split("|")] if "|" in line.text else [key]
+        if cells and cells[0] == spec["header_first_cell"] and spec["header_contains"] in key:
+            return i
+        stripped = re.sub(r"^[一二三四五六七八九十]{1,3}[、.]", "", key)
+        if any(stripped.startswith(h) for h in spec["headings"]):
+            return i
+    return None
+
+
 def parse_review_table(lines: Sequence[Line]) -> TableResult:
-    """Table 4: the 15 values after the header, identified by position, not header text."""
-    spec = layouts()["review_litigation"]
+    """Table 4: the 15 values after the header, identified by position, not header text.
+
+    The values may sit on one row, one row per group, or one per line. Fewer than 15 values
+    gathered from one-cell lines (a scraper that collapses runs of equal cells) are read where
+    every reading that keeps each group's total = the sum of its four outcomes agrees.
+    """
+    spec = _review_spec()
     codes: list[str] = spec["metrics"]
     result = TableResult()
-    start = None
-    for i, line in enumerate(lines):
-        if "|" not in line.text:
-            continue
-        header = row_cell_tuple(line.text)
-        if (
-            header
-            and header[0] == spec["header_first_cell"]
-            and any(spec["header_contains"] in c for c in header)
-        ):
-            start = i + 1
-            break
+    start = _review_start(lines)
     if start is None:
         return result
-    collected: list[tuple[str, int]] = []
-    for line in lines[start:]:
+    collected: list[Cell] = []
+    region: list[Line] = []
+    for line in lines[start + 1 :]:
         if not line.text:
             continue
-        if "|" not in line.text:
+        if _SECTION.match(line.text) and "|" not in line.text:
             break
-        cells = row_cells(line.text)
-        kinds = [parse_value(c).kind for c in cells]
-        if "text" in kinds:
-            if collected:
+        if _NOTE.match(line.text):
+            continue  # 注：… under the header
+        if not _short(line, 60):
+            if region:
                 break
-            continue  # a header line
-        while cells and cells[-1] == "":
-            cells.pop()
-        collected.extend((c, line.number) for c in cells)
+            continue  # a sentence between the heading and the table
+        region.append(line)
+    rows = grid_rows(region)
+    for row in rows:
+        printed = [c for c in row.values if parse_value(c.text).kind == "number"]
+        if row.labels and collected and printed:
+            break  # a labelled row after the values: another table
+        if not printed:
+            if collected and row.labels and not _review_header(row):
+                break
+            continue
+        values = list(row.values)
+        while values and values[-1].text == "" and len(collected) + len(values) > len(codes):
+            values.pop()  # blank cells after the last column
+        if not row.delimited or len(collected) + len(values) < len(codes):
+            while values and values[-1].text == "":
+                values.pop()
+        collected.extend(values)
         if len(collected) >= len(codes):
             break
-    if len(collected) != len(codes):
-        result.rejected.append(
-            Rejected(
-                "table_truncated" if len(collected) < len(codes) else "row_shape",
-                f"table 4 has {len(collected)} values, expected {len(codes)}",
-                collected[0][1] if collected else lines[start - 1].number,
-                " | ".join(c for c, _ in collected),
-            )
-        )
-        return result
     catalogue = metrics()
-    for code, (raw, number) in zip(codes, collected, strict=True):
-        metric = catalogue[code]
-        result.figures.append(
-            _figure(metric, "total", parse_value(raw), metric.label, number, "review_litigation")
+    if len(collected) == len(codes) and _row_numbers_or_empty(collected):
+        for code, cell in zip(codes, collected, strict=True):
+            metric = catalogue[code]
+            result.figures.append(
+                _figure(
+                    metric,
+                    "total",
+                    parse_value(cell.text),
+                    metric.label,
+                    cell.line,
+                    "review_litigation",
+                    "position",
+                )
+            )
+        return result
+    if collected and is_lossy(rows) and len(collected) < len(codes):
+        groups = [(tuple(range(g * 5, g * 5 + 4)), g * 5 + 4) for g in range(len(codes) // 5)]
+        figures: list[Figure] = []
+        why = None
+        tokens = _row_numbers(collected)
+        if tokens is None:
+            why = "a cell is not a number"
+        else:
+            readings = collapsed_readings(tokens, len(codes), groups)
+            forced = forced_columns(readings)
+            if not readings:
+                why = "no reading of the printed cells satisfies the table's identities"
+            elif not forced:
+                why = f"{len(readings)} readings satisfy the table's identities; none is forced"
+            for index in sorted(forced):
+                cell = collected[_token_of(readings[0], index)]
+                metric = catalogue[codes[index]]
+                figures.append(
+                    _figure(
+                        metric,
+                        "total",
+                        parse_value(cell.text),
+                        metric.label,
+                        cell.line,
+                        "review_litigation",
+                        "identity",
+                    )
+                )
+        result.figures.extend(figures)
+        if why is None:
+            return result
+        message = f"table 4 prints {len(collected)} of {len(codes)} cells: {why}"
+    else:
+        message = f"table 4 has {len(collected)} values, expected {len(codes)}"
+    result.rejected.append(
+        Rejected(
+            "table_truncated" if len(collected) < len(codes) else "row_shape",
+            message,
+            collected[0].line if collected else lines[start].number,
+            " | ".join(c.text for c in collected),
         )
+    )
     return result
+
+
+def _review_header(row: GridRow) -> bool:
+    """A row of table 4's header words only (one group's heading in a table per group)."""
+    words = sorted(_review_spec()["header_words"], key=len, reverse=True)
+    for cell in [*row.labels, *row.values]:
+        text = re.sub(r"[()（）]", "", _heading(cell.text))
+        for word in words:
+            text = text.replace(word, "")
+        if text:
+            return False
+    return True
+
+
+def _row_numbers_or_empty(cells: Sequence[Cell]) -> bool:
+    return all(parse_value(c.text).kind != "text" for c in cells)
 
 
 # --- article 20 tables -----------------------------------------------------------------------
@@ -386,90 +629,123 @@ def parse_art20_tables(lines: Sequence[Line], template: str) -> TableResult:
     """Article-20 blocks (第二十条第(X)项): each data row's values by column position.
 
     The header's distinctive cells choose the column layout; where the header is truncated
-    past telling, the report's template does.
+    past telling, the report's template does. A row that prints fewer values than columns is
+    read only when it prints exactly one value and the item has one column.
     """
     spec: dict[str, Any] = layouts()["art20"]
     block_re = re.compile(spec["block"])
-    subjects = {label_key(k): v for k, v in spec["subjects"].items()}
-    catalogue = metrics()
+    stop_re = re.compile(spec["stop"])
     result = TableResult()
-    item: str | None = None
-    columns: list[str] | None = None
+    blocks: list[tuple[str, list[Line]]] = []
     for line in lines:
-        compact = compact_label(line.text).replace(" ", "")
+        compact = _heading(line.text)
         block = block_re.match(compact)
         if block:
-            item, columns = block["item"], None
+            blocks.append((block["item"], []))
             continue
-        if item is None:
+        if not blocks:
             continue
-        if "|" not in line.text:
-            if line.text:
-                item = None  # the blocks are over
+        if stop_re.match(compact) or not _short(line, 60):
+            if blocks[-1][1] or not line.text:
+                blocks.append(("", []))  # the blocks are over
             continue
-        cells = row_cells(line.text)
-        if columns is None:
-            columns = _art20_columns(spec["items"].get(item, []), cells, template)
-            if columns is None:
+        blocks[-1][1].append(line)
+    for item, block_lines in blocks:
+        if item:
+            _art20_block(result, item, block_lines, spec, template)
+    return result
+
+
+def _art20_block(
+    result: TableResult, item: str, lines: list[Line], spec: dict[str, Any], template: str
+) -> None:
+    subjects = {label_key(k): v for k, v in spec["subjects"].items()}
+    catalogue = metrics()
+    columns: list[str] | None = None
+    for row in grid_rows(lines, lambda text: label_key(text) in subjects):
+        cells = [*row.labels, *row.values]
+        if not cells:
+            continue
+        subject = subjects.get(label_key(row.label)) if row.labels else None
+        if subject is None:
+            if columns is None and row.labels:
+                columns = _art20_columns(spec["items"].get(item, []), cells, template)
+                continue
+            if not any(parse_value(c.text).kind == "number" for c in row.values):
+                # a header printed away from its block (PDF text moves whole tables): its
+                # words name the columns of the rows under it
+                moved = _art20_columns(
+                    [v for variants in spec["items"].values() for v in variants], cells, None
+                )
+                columns = moved or columns
+                continue
+            if any(parse_value(c.text).kind == "number" for c in row.values):
                 result.rejected.append(
                     Rejected(
-                        "unknown_layout",
-                        f"article 20 item ({item}) header not recognised",
-                        line.number,
-                        line.raw,
+                        "unknown_label",
+                        f"article 20 row label not in the catalogue: {row.label or '(none)'}",
+                        row.line,
+                        " | ".join(c.text for c in cells),
                     )
                 )
-                item = None
             continue
-        subject = subjects.get(label_key(cells[0])) if cells else None
-        if subject is None:
+        if columns is None:
+            columns = _art20_columns(spec["items"].get(item, []), [], template)
+        if columns is None:
             result.rejected.append(
                 Rejected(
-                    "unknown_label",
-                    f"article 20 row label not in the catalogue: {cells[:1]}",
-                    line.number,
-                    line.raw,
+                    "unknown_layout",
+                    f"article 20 item ({item}) header not recognised",
+                    row.line,
+                    " | ".join(c.text for c in cells),
                 )
             )
-            continue
-        values = cells[1:]
-        while values and values[-1] == "" and len(values) > len(columns):
+            return
+        values = list(row.values)
+        while values and values[-1].text == "" and len(values) > len(columns):
             values.pop()
-        if len(values) > len(columns) or any(parse_value(v).kind == "text" for v in values):
-            result.rejected.append(
-                Rejected(
-                    "row_shape",
-                    f"article 20 row {cells[0]!r} does not fit columns {columns}",
-                    line.number,
-                    line.raw,
+        if any(parse_value(v.text).kind == "text" for v in values):
+            values = []
+        if len(values) != len(columns):
+            if values or row.values:
+                result.rejected.append(
+                    Rejected(
+                        "row_shape",
+                        f"article 20 row {row.label!r} prints {len(values)} values for "
+                        f"columns {columns}: which column each belongs to cannot be told",
+                        row.line,
+                        " | ".join(c.text for c in cells),
+                    )
                 )
-            )
             continue
-        for column, raw in zip(columns, values, strict=False):
+        read_by = "label" if len(columns) == 1 else "position"
+        for column, cell in zip(columns, values, strict=True):
             code = f"art20.{subject}.{column}"
             metric = catalogue.get(code)
             if metric is None:
                 result.rejected.append(
                     Rejected(
-                        "unknown_metric", f"{code} is not in the catalogue", line.number, line.raw
+                        "unknown_metric", f"{code} is not in the catalogue", cell.line, cell.text
                     )
                 )
                 continue
             result.figures.append(
-                _figure(metric, "total", parse_value(raw), cells[0], line.number, "art20")
+                _figure(
+                    metric, "total", parse_value(cell.text), row.label, cell.line, "art20", read_by
+                )
             )
-    return result
 
 
 def _art20_columns(
-    variants: list[dict[str, Any]], header: list[str], template: str
+    variants: list[dict[str, Any]], header: Sequence[Cell], template: str | None
 ) -> list[str] | None:
-    header_text = [c.replace(" ", "") for c in header[1:]]
+    header_text = [_compact(c.text) for c in header[1:]] or [_compact(c.text) for c in header]
+    joined = "".join(_compact(c.text) for c in header)
     for variant in variants:
         if any(
             cell.startswith(m) or m in cell
             for m in variant["markers"]
-            for cell in header_text
+            for cell in [*header_text, joined]
             if cell
         ):
             return list(variant["columns"])

@@ -11,7 +11,14 @@ import pandera.polars as pa
 import polars as pl
 
 from pipeline.catalogue import metric_codes
-from pipeline.model import DIMENSIONS, QUALIFIERS, TABLE_KINDS, TEMPLATES, VALUE_KINDS
+from pipeline.model import (
+    FIGURE_DIMENSIONS,
+    QUALIFIERS,
+    READ_BY,
+    TABLE_KINDS,
+    TEMPLATES,
+    VALUE_KINDS,
+)
 from pipeline.reconcile import rules
 
 # Metrics whose value may be negative as printed: the signed change in item counts (本年增/减).
@@ -76,7 +83,7 @@ class StatisticsFrame(pa.DataFrameModel):
     report_id: str
     report_year: pl.Int32 = pa.Field(ge=2007, le=2100)
     metric: str = pa.Field(isin=sorted(metric_codes()))
-    dimension: str = pa.Field(isin=list(DIMENSIONS))
+    dimension: str = pa.Field(isin=list(FIGURE_DIMENSIONS))
     value: float = pa.Field(nullable=True)
     value_kind: str = pa.Field(isin=list(VALUE_KINDS))
     qualifier: str = pa.Field(isin=list(QUALIFIERS))
@@ -87,6 +94,7 @@ class StatisticsFrame(pa.DataFrameModel):
     table_kind: str = pa.Field(isin=list(TABLE_KINDS))
     note: str = pa.Field(nullable=True)
     part_of: str = pa.Field(nullable=True)
+    read_by: str = pa.Field(nullable=True, isin=list(READ_BY))
 
     @pa.dataframe_check
     def key_is_unique(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -143,7 +151,7 @@ class ReconciliationFrame(pa.DataFrameModel):
     report_year: pl.Int32 = pa.Field(ge=2007, le=2100)
     rule: str = pa.Field(isin=sorted(rules()))
     subject: str = pa.Field(isin=sorted(metric_codes()))
-    dimension: str = pa.Field(isin=list(DIMENSIONS))
+    dimension: str = pa.Field(isin=list(FIGURE_DIMENSIONS))
     status: str = pa.Field(isin=["pass", "fail", "not_assessable"])
     lhs: float = pa.Field(nullable=True)
     rhs: float = pa.Field(nullable=True)
