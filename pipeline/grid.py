@@ -136,7 +136,12 @@ def grid_rows(
         if not cells:
             continue
         if delimited:
-            row = _delimited_row(cells)
+            first, *more = _delimited_rows(cells)
+            if more:  # rows run onto one line: each label starts its own
+                rows.extend([first, *more])
+                open_row = None
+                continue
+            row = first
             if row.labels:
                 rows.append(row)
                 open_row = None
@@ -178,6 +183,21 @@ def grid_rows(
                     open_row = GridRow()
                     rows.append(open_row)
                 open_row.values.append(cell)
+    return rows
+
+
+def _delimited_rows(cells: list[Cell]) -> list[GridRow]:
+    """One printed line's rows: a label cell after value cells starts another row."""
+    rows: list[GridRow] = []
+    start = 0
+    seen_value = False
+    for i, cell in enumerate(cells):
+        if cell.text and not _labelish(cell.text):
+            seen_value = True
+        elif seen_value and is_label(cell.text):
+            rows.append(_delimited_row(cells[start:i]))
+            start, seen_value = i, False
+    rows.append(_delimited_row(cells[start:]))
     return rows
 
 

@@ -135,6 +135,7 @@ CHILDREN: dict[str, tuple[str, ...]] = {
         "apply.channel.online",
         "apply.channel.letter",
         "apply.channel.other",
+        "apply.channel.email",
     ),
     "apply.completed": ("apply.completed_on_time", "apply.completed_extended", "answer.other"),
     "apply.answered": (
@@ -146,6 +147,7 @@ CHILDREN: dict[str, tuple[str, ...]] = {
         "answer.not_exist",
         "answer.correction_requested",
         "answer.other_channel",
+        "answer.other_type",
     ),
     "answer.denied": (
         "answer.denied.state_secret",
@@ -1613,7 +1615,7 @@ def _prose_values(rng: random.Random, entity: _Entity) -> dict[str, float]:
         "training.attendees": c(8 + scale * 0.2),
     }
     v["info.published"] = v["proactive.total"] + v["info.on_request"]
-    received = int(sum(v[m] for m in CHILDREN["apply.received"]))
+    received = int(sum(v.get(m, 0) for m in CHILDREN["apply.received"]))
     v["apply.received"] = received
     v["apply.completed"] = received
     kinds = ("answer.already_public", "answer.granted", "answer.partial", "answer.denied")

@@ -397,7 +397,9 @@ def test_control_share_counts_what_the_loop_counted(text):
 def test_table_figures_are_built_in_the_field_order_of_figure():
     metric = metrics()["apply.new"]
     value = Value(12.0, "number", "approx", "件", " 12余 ", "含补正")
-    built = tables._figure(metric, "natural_person", value, "本年新收", 7, "requests", "条")
+    built = tables._figure(
+        metric, "natural_person", value, "本年新收", 7, "requests", "position", "条"
+    )
     expected = {
         "metric": "apply.new",
         "dimension": "natural_person",
@@ -411,5 +413,6 @@ def test_table_figures_are_built_in_the_field_order_of_figure():
         "table_kind": "requests",
         "note": "含补正",
         "part_of": None,
+        "read_by": "position",
     }
     assert {f.name: getattr(built, f.name) for f in fields(Figure)} == expected

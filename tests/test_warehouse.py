@@ -319,6 +319,7 @@ def test_public_columns_come_first(built: tuple[Path, dict[str, int]]) -> None:
         "table_kind",
         "note",
         "part_of",
+        "read_by",
     ]
     assert set(columns(db_path, "metrics")) >= {
         "code",
