@@ -65,6 +65,20 @@ def extract_figures(lines: Sequence[Line], template: str) -> ReportFigures:
     )
     statistics = table_figures + (prose if template == "prose" else [])
     rejected = tables.rejected + table_rejected + prose_rejected
+    if template != "prose" and not tables.figures and not tables.rejected:
+        # the report prints a table (its template's markers are there) but no row of it could
+        # be read: cells run together on one line, or a layout no reader knows. Its prose
+        # figures stay a second reading; they never stand in for the table.
+        first = lines[0] if lines else None
+        rejected.append(
+            Rejected(
+                "table_not_read",
+                f"the report has a {template} table but no row of it could be read "
+                "(cells run together without delimiters, or an unknown layout)",
+                first.number if first else None,
+                "",
+            )
+        )
     rows = table_rows(lines)
     read = {f.source_line for f in table_figures} | {r.source_line for r in rejected}
     rejected.extend(

@@ -53,6 +53,7 @@ class _Rules:
     skip: tuple[re.Pattern[str], ...]
     numbering: re.Pattern[str]
     label_value: re.Pattern[str]
+    row_code: re.Pattern[str]
     units: frozenset[str]
     placeholders: frozenset[str]
 
@@ -65,6 +66,7 @@ def _rules() -> _Rules:
         skip=tuple(re.compile(p) for p in grid["skip"]),
         numbering=re.compile(grid["numbering"]),
         label_value=re.compile(grid["label_value"]),
+        row_code=re.compile(grid["row_code"]),
         units=frozenset(spec["units"]),
         placeholders=frozenset(spec["placeholders"]),
     )
@@ -118,9 +120,7 @@ def line_cells(line: Line) -> tuple[list[Cell], bool]:
     return [Cell(compact_label(text), line.number)], False
 
 
-def grid_rows(
-    lines: Iterable[Line], known: Callable[[str], bool] | None = None
-) -> list[GridRow]:
+def grid_rows(lines: Iterable[Line], known: Callable[[str], bool] | None = None) -> list[GridRow]:
     """The rows of a table region, whatever its layout (see the module docstring).
 
     A label line continues the label above it (a wrapped label) unless it opens with its own
@@ -187,7 +187,13 @@ def grid_rows(
 
 
 def _delimited_rows(cells: list[Cell]) -> list[GridRow]:
-    """One printed line's rows: a label cell after value cells starts another row."""
+    """One printed line's rows: a label cell after value cells starts another row.
+
+    A row code before the label (`01 | 主动公开政府信息数 | 条 | 5`, forms that number their
+    rows 01…35) is no value of the row and is dropped.
+    """
+    if len(cells) > 1 and _rules().row_code.match(cells[0].text) and is_label(cells[1].text):
+        cells = cells[1:]
     rows: list[GridRow] = []
     start = 0
     seen_value = False

@@ -159,7 +159,44 @@ def html_to_text(markup: str) -> str:
     writer = _Writer()
     writer.walk(root)
     writer.flush()
-    return "\n".join(writer.lines)
+    return "\n".join([*head_fields(root), *writer.lines])
+
+
+# `<meta name=…>` fields of article pages and the metadata field each becomes (the field names
+# `pipeline/segment.py` reads from scrapers' headers, schemas/layouts.yaml `metadata`).
+_META_FIELDS = {
+    "articletitle": "标题",
+    "title": "标题",
+    "author": "发布机构",
+    "contentsource": "来源",
+    "pubdate": "发布时间",
+}
+# what sites append to a <title>: `报告名_栏目_站点名`
+_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|—|–|-{1,2})\s*")
+
+
+def head_fields(root: etree._Element) -> list[str]:
+    """The page's own metadata as header lines (`标题: …`, `发布机构: …`), before its text.
+
+    A report page names itself in `<meta name="ArticleTitle">` (or `<title>`, whose site
+    suffix `_栏目_站点` is cut at the piece that names a report) and its publisher in
+    `<meta name="Author">`. Each field is written once, the first found.
+    """
+    fields: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        name = str(meta.get("name") or "").strip().lower()
+        content = _collapse(str(meta.get("content") or ""))
+        field = _META_FIELDS.get(name)
+        if field and content and field not in fields:
+            fields[field] = content
+    if "标题" not in fields:
+        title = next(iter(root.iter("title")), None)
+        text = _collapse(title.text_content()) if title is not None else ""
+        pieces = [p for p in _TITLE_SEPARATORS.split(text) if p]
+        named = next((p for p in pieces if "报告" in p), text)
+        if named:
+            fields["标题"] = named
+    return [f"{field}: {value.translate(_BARS)}" for field, value in fields.items()]
 
 
 def looks_like_html(text: str) -> bool:

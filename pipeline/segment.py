@@ -65,6 +65,7 @@ class _Rules:
     region_generic: frozenset[str]
     section_heading: re.Pattern[str]
     templates: tuple[tuple[str, tuple[str, ...]], ...]
+    templates_anywhere: tuple[tuple[str, tuple[str, ...]], ...]
     metadata_fields: dict[str, str | None]
     metadata_line: re.Pattern[str]
     metadata_chrome: tuple[re.Pattern[str], ...]
@@ -104,6 +105,9 @@ def _rules() -> _Rules:
         region_generic=frozenset(spec["region"]["generic"]),
         section_heading=re.compile(spec["section_heading"]),
         templates=tuple((t["name"], tuple(t["markers"])) for t in spec["templates"]),
+        templates_anywhere=tuple(
+            (t["name"], tuple(t["markers"])) for t in spec["templates_anywhere"]
+        ),
         metadata_fields=dict(spec["metadata"]["fields"]),
         metadata_line=re.compile(spec["metadata"]["line"]),
         metadata_chrome=tuple(re.compile(p) for p in spec["metadata"]["chrome"]),
@@ -455,6 +459,10 @@ def detect_template(lines: list[Line]) -> str:
     )
     for name, markers in _rules().templates:
         if any(marker in table_text for marker in markers):
+            return name
+    all_text = "\n".join(compact_label(ln.text).replace(" ", "") for ln in lines)
+    for name, markers in _rules().templates_anywhere:
+        if any(marker in all_text for marker in markers):
             return name
     return "prose"
 

@@ -153,7 +153,8 @@ def _old_table_region(lines: Sequence[Line]) -> list[Line]:
 def _header_lines(region: list[Line]) -> int:
     """How many lines of the region are header: those before the first catalogued row."""
     for i, line in enumerate(region):
-        first = next((c for c in line.text.split("|") if c.strip()), "")
+        # the first cell with words (a row code may stand before it)
+        first = next((c for c in line.text.split("|") if is_label(compact_label(c.strip()))), "")
         found = match_label(compact_label(first.strip()), ("old_table",), None)
         if found is not None:
             return i

@@ -25,7 +25,7 @@ def _rows(text: str) -> list[tuple[list[str], list[str], bool]]:
 
 def test_pipe_markdown_and_one_cell_lines_give_the_same_row() -> None:
     pipe = "一、本年新收政府信息公开申请数量 | 5 | 0 | 0 | 0 | 0 | 0 | 5 |"
-    markdown = "| 一、本年新收政府信息公开申请数量 | 5 | 0 | 0 | 0 | 0 | 0 | 5 |\n|---|---|---|---|---|---|---|---|"
+    markdown = f"| {pipe}\n|---|---|---|---|---|---|---|---|"
     cells = "\n".join(["一、本年新收政府信息公开申请数量", "5", *["0"] * 5, "5"])
     expected = ["一、本年新收政府信息公开申请数量"], ["5", "0", "0", "0", "0", "0", "5"]
     for text in (pipe, markdown, cells):
@@ -46,7 +46,9 @@ def test_page_footer_and_caption_between_rows_are_not_cells() -> None:
 
 
 def test_detached_label_joins_the_value_row_under_it_only_when_it_names_one_row() -> None:
-    one = "（二）部分公开（区分处理的，只计这一情\n形，不计其他情形）\n| 2 | 0 | 0 | 0 | 0 | 0 | 2 |"
+    one = (
+        "（二）部分公开（区分处理的，只计这一情\n形，不计其他情形）\n| 2 | 0 | 0 | 0 | 0 | 0 | 2 |"
+    )
     [(labels, values, _)] = _rows(one)
     assert labels == ["(二)部分公开(区分处理的,只计这一情形,不计其他情形)"]
     assert values == ["2", "0", "0", "0", "0", "0", "2"]
@@ -131,7 +133,10 @@ def test_lossy_table3_rows_are_read_by_identity() -> None:
 
 def test_a_short_row_of_a_delimited_table_is_never_read_by_identity() -> None:
     # the same `0` under a markdown table is a stray cell of a broken PDF layout, not a collapse
-    text = "| 一、本年新收政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n二、上年结转政府信息公开申请数量\n0"
+    text = (
+        "| 一、本年新收政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n"
+        "二、上年结转政府信息公开申请数量\n0"
+    )
     rows = grid_rows(split_lines(text))
     assert not is_lossy(rows)
     result = parse_requests_table(split_lines(text))
@@ -148,11 +153,15 @@ def test_a_short_row_of_a_delimited_table_is_never_read_by_identity() -> None:
 )
 def test_lossy_table4(cells: list[str], expected: dict[int, float] | None) -> None:
     header = ["四、政府信息公开行政复议、行政诉讼情况", "行政复议", "行政诉讼", "结果维持", "总计"]
-    result = parse_review_table(split_lines("\n".join([*header, *cells, "五、存在的主要问题及改进情况"])))
+    result = parse_review_table(
+        split_lines("\n".join([*header, *cells, "五、存在的主要问题及改进情况"]))
+    )
     values = [f.value for f in result.figures]
     if expected is not None:
         assert values == list(expected.values())
         assert {f.read_by for f in result.figures} == {"identity"}
     else:
-        readings = collapsed_readings([1, 0, 1, 0], 15, [((0, 1, 2, 3), 4), ((5, 6, 7, 8), 9), ((10, 11, 12, 13), 14)])
+        readings = collapsed_readings(
+            [1, 0, 1, 0], 15, [((0, 1, 2, 3), 4), ((5, 6, 7, 8), 9), ((10, 11, 12, 13), 14)]
+        )
         assert len(result.figures) == len(forced_columns(readings))

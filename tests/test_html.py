@@ -73,8 +73,45 @@ def test_chrome_scripts_styles_and_comments_are_dropped():
         "<aside>相关链接</aside><footer>版权所有 网站标识码</footer>",
         head="<title>2022年度报告_天桥区</title><meta charset='utf-8'><script>var a=1;</script>",
     )
-    # a header or footer inside the article is the report's own
-    assert html_to_text(markup).split("\n") == ["2022年度报告", "正文一句。", "报告完"]
+    # a header or footer inside the article is the report's own; the <title>, cut at the
+    # piece that names the report, comes first as a metadata line
+    assert html_to_text(markup).split("\n") == [
+        "标题: 2022年度报告",
+        "2022年度报告",
+        "正文一句。",
+        "报告完",
+    ]
+
+
+def test_page_metadata_names_year_and_agency_of_a_body_without_title():
+    markup = page(
+        "<div class='nav'>首页 > 政府信息公开年报</div>"
+        "<p>根据《中华人民共和国政府信息公开条例》要求，现公布本年度报告。</p>"
+        "<p>一、总体情况</p><p>本局认真贯彻落实条例。</p><p>二、主动公开政府信息情况</p>",
+        head="<title>莆田市林业局2020年度政府信息公开工作年度报告_年报_莆田市人民政府</title>"
+        "<meta name='Author' content='莆田市林业局'>"
+        "<meta name='PubDate' content='2021-01-20 09:00'>",
+    )
+    text = html_to_text(markup)
+    assert text.split("\n")[:3] == [
+        "发布机构: 莆田市林业局",
+        "发布时间: 2021-01-20 09:00",
+        "标题: 莆田市林业局2020年度政府信息公开工作年度报告",
+    ]
+    [segmented] = segment_document("page.html", text)
+    report = segmented.report
+    assert (report.report_year, report.year_source) == (2020, "title")
+    assert report.agency == "莆田市林业局"
+    assert report.published_on == "2021-01-20"
+
+
+def test_a_person_named_as_author_is_no_agency():
+    markup = page(
+        "<p>2020年度政府信息公开工作年度报告</p><p>一、总体情况</p><p>正文。</p><p>二、其他</p>",
+        head="<meta name='Author' content='张三'>",
+    )
+    [segmented] = segment_document("page.html", html_to_text(markup))
+    assert segmented.report.agency is None
 
 
 def test_entities_are_decoded():
