@@ -407,9 +407,14 @@ def _plausible_place(name: str) -> bool:
         return False
     if any(p.search(name) for p in rules.not_names) or is_spam(name):
         return False
-    if name in rules.region_generic:
+    if name in rules.region_generic or name in rules.region_suffixes:
         return False
-    return name.endswith(rules.region_suffixes) and name not in rules.region_suffixes
+    # a division name and nothing else (省/市/县 levels, or a zone: 平潭综合实验区), not a
+    # phrase that happens to end in 市 (…办公室关于印发XX市)
+    return name.endswith(rules.region_suffixes) and bool(
+        rules.admin.fullmatch(name)
+        or re.fullmatch(r"[\u4e00-\u9fff]{2,8}(?:实验区|新区|开发区)", name)
+    )
 
 
 def find_region(lines: list[Line], agency: str | None) -> str | None:

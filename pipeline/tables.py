@@ -81,8 +81,8 @@ def _compact(text: str) -> str:
 
 
 def _heading(text: str) -> str:
-    """A line as a heading key: no markdown `#`, no spaces."""
-    return _compact(re.sub(r"^#{1,6}\s*", "", text))
+    """A line as a heading key: no markdown `#`, no pipes around it, no spaces."""
+    return _compact(re.sub(r"^[#|\s]+", "", text)).rstrip("|")
 
 
 _L1 = re.compile(r"^[一二三四五六七八九十]+[、.]")
@@ -485,36 +485,29 @@ def _review_spec() -> dict[str, Any]:
     return layouts()["review_litigation"]  # type: ignore[no-any-return]
 
 
-def _review_start(lines: Sequence[Line]) -> int | None:
-    """The line that opens table 4: its header (行政复议 … 行政诉讼) or its heading."""
+def _review_starts(lines: Sequence[Line]) -> list[int]:
+    """Lines that may open table 4: its header (行政复议 … 行政诉讼) or its heading.
+
+    More than one when a contents list or the prose repeats the heading: the first of them
+    under which values stand is the table.
+    """
     spec = _review_spec()
+    starts: list[int] = []
     for i, line in enumerate(lines):
         if not _short(line, 60):
             continue
         key = _heading(line.text)
-        cells = [_compact(c) for c in line.text.split("|")] if "|" in line.text else [key]
-        if cells and cells[0] == spec["header_first_cell"] and spec["header_contains"] in key:
-            return i
+        cells = [c for c in (_compact(c) for c in line.text.split("|")) if c] or [key]
+        if cells[0] == spec["header_first_cell"] and spec["header_contains"] in key:
+            starts.append(i)
+            continue
         stripped = re.sub(r"^[一二三四五六七八九十]{1,3}[、.]", "", key)
         if any(stripped.startswith(h) for h in spec["headings"]):
-            return i
-    return None
+            starts.append(i)
+    return starts
 
 
-def parse_review_table(lines: Sequence[Line]) -> TableResult:
-    """Table 4: the 15 values after the header, identified by position, not header text.
-
-    The values may sit on one row, one row per group, or one per line. Fewer than 15 values
-    gathered from one-cell lines (a scraper that collapses runs of equal cells) are read where
-    every reading that keeps each group's total = the sum of its four outcomes agrees.
-    """
-    spec = _review_spec()
-    codes: list[str] = spec["metrics"]
-    result = TableResult()
-    start = _review_start(lines)
-    if start is None:
-        return result
-    collected: list[Cell] = []
+def _review_region(lines: Sequence[Line], start: int) -> list[Line]:
     region: list[Line] = []
     for line in lines[start + 1 :]:
         if not line.text:
@@ -528,6 +521,29 @@ def parse_review_table(lines: Sequence[Line]) -> TableResult:
                 break
             continue  # a sentence between the heading and the table
         region.append(line)
+    return region
+
+
+def parse_review_table(lines: Sequence[Line]) -> TableResult:
+    """Table 4: the 15 values after the header, identified by position, not header text.
+
+    The values may sit on one row, one row per group, or one per line. Fewer than 15 values
+    gathered from one-cell lines (a scraper that collapses runs of equal cells) are read where
+    every reading that keeps each group's total = the sum of its four outcomes agrees.
+    """
+    spec = _review_spec()
+    codes: list[str] = spec["metrics"]
+    result = TableResult()
+    starts = _review_starts(lines)
+    if not starts:
+        return result
+    start = starts[0]
+    region: list[Line] = []
+    for start in starts:
+        region = _review_region(lines, start)
+        if any(parse_value(c).kind == "number" for ln in region for c in ln.text.split("|")):
+            break
+    collected: list[Cell] = []
     rows = grid_rows(region)
     for row in rows:
         printed = [c for c in row.values if parse_value(c.text).kind == "number"]

@@ -165,3 +165,21 @@ def test_lossy_table4(cells: list[str], expected: dict[int, float] | None) -> No
             [1, 0, 1, 0], 15, [((0, 1, 2, 3), 4), ((5, 6, 7, 8), 9), ((10, 11, 12, 13), 14)]
         )
         assert len(result.figures) == len(forced_columns(readings))
+
+
+def test_table4_heading_repeated_in_a_contents_list_is_passed_over() -> None:
+    text = "\n".join(
+        [
+            "四、政府信息公开行政复议、行政诉讼情况",
+            "五、存在的主要问题及改进情况",
+            "正文。",
+            "四、政府信息公开行政复议、行政诉讼情况",
+            "行政复议 | 行政诉讼 |",
+            "1 | 0 | 0 | 0 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
+            "五、存在的主要问题及改进情况",
+        ]
+    )
+    result = parse_review_table(split_lines(text))
+    got = {f.metric: f.value for f in result.figures}
+    assert got["review.total"] == 1 and got["review.upheld"] == 1
+    assert not result.rejected

@@ -98,3 +98,68 @@ def test_form_field_agency():
     (report,) = segment_document("x.txt", "2017年,我局工作。\n" + text)
     assert report.report.agency == "东阳市司法局"
     assert report.report.region == "东阳市"
+
+
+# --- identity from everything a page says (crawls with metadata headers, PDF text) ----------
+
+
+def test_scraper_metadata_names_year_and_agency_and_is_not_a_report_of_its_own():
+    text = (
+        "标题: 某某市林业局2020年度政府信息公开工作年度报告\n"
+        "发布时间: 2021-01-20 09:10\n文号: \n发布机构: 某某市林业局\n栏目: 政府信息公开年报\n"
+        "原始链接: https://example.invalid/a.htm\n正文:\n"
+        "某某市林业局2020年度政府信息公开工作年度报告\n" + BODY.format(year=2020)
+    )
+    (report,) = segment_document("x.txt", text)
+    assert (report.report.report_year, report.report.year_source) == (2020, "title")
+    assert report.report.agency == "某某市林业局"
+    assert report.report.published_on == "2021-01-20"
+
+
+def test_publisher_field_names_the_agency_when_the_title_does_not():
+    text = (
+        "标题：2020年度政府信息公开工作年度报告\n发布机构：某某县教育局\n"
+        + BODY.format(year=2020)
+    )
+    (report,) = segment_document("x.txt", text)
+    assert (report.report.agency, report.report.agency_source) == ("某某县教育局", "metadata")
+
+
+def test_metadata_as_a_table_row():
+    text = (
+        "名称 | 某某县发展和改革局2023年政府信息公开年度报告 |\n"
+        "发布机构 | 某某县发展和改革局 | 公开日期 | 2024-01-17 |\n" + BODY.format(year=2023)
+    )
+    (report,) = segment_document("x.txt", text)
+    assert report.report.report_year == 2023
+    assert report.report.agency == "某某县发展和改革局"
+
+
+def test_a_source_field_is_the_sites_name_not_the_agency():
+    text = "来源：某某县人民政府\n" + BODY.format(year=2020)
+    (report,) = segment_document("x.txt", text)
+    assert report.report.agency is None
+
+
+@pytest.mark.parametrize(
+    ("head", "year", "agency"),
+    [
+        ("# 某某县人民政府 2025 年 政府信息公开工作年度报告", 2025, "某某县人民政府"),
+        ("2024 年某某市科委政府信息公开工作\n年度报告", 2024, "某某市科委"),
+        ("某某综合实验区2021年度政府信息公开工作年度报告", 2021, "某某综合实验区"),
+        ("某某市人民政府办公室关于印发某某市2021年政府信息公开工作年度报告", 2021, None),
+    ],
+)
+def test_titles_in_markdown_wrapped_or_naming_a_place(head, year, agency):
+    (report,) = segment_document("x.txt", head + "\n" + BODY.format(year=year))
+    assert report.report.report_year == year
+    assert report.report.agency == agency
+
+
+def test_the_start_of_a_statistics_period_is_not_the_report_year():
+    text = (
+        "本报告所列数据的统计期限自2003年1月1日起至2008年12月31日止。\n"
+        "一、概述\n本局认真贯彻落实条例。\n二、主动公开政府信息情况\n本年度主动公开信息10条。\n"
+    )
+    (report,) = segment_document("x.txt", text)
+    assert (report.report.report_year, report.report.year_source) == (2008, "statistics_period")
