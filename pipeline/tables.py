@@ -120,7 +120,10 @@ def _header_role(text: str) -> str | None:
 def _old_table_region(lines: Sequence[Line]) -> list[Line]:
     """From the header row (or the first catalogued row) to the form footer or the prose."""
     start = None
+    words = _old_spec()["columns"]["label"]  # plain words: a line holding none is no header
     for i, line in enumerate(lines):
+        if not any(word in line.text for word in words):
+            continue
         cells = [c for c in re.split(r"\|", line.text) if c.strip()] if "|" in line.text else []
         cells = cells or ([line.text] if _short(line, 12) else [])
         if any(_header_role(c) == "label" for c in cells):
@@ -311,7 +314,12 @@ def _requests_region(lines: Sequence[Line]) -> list[Line]:
     seen_last = False
     for line in lines:
         if not region:
-            if _short(line, 60) and any(first in _heading(line.text) for first in firsts):
+            squeezed = line.text.replace(" ", "")
+            if (
+                any(first in squeezed for first in firsts)
+                and _short(line, 60)
+                and any(first in _heading(line.text) for first in firsts)
+            ):
                 region.append(line)
             continue
         if not line.text:
@@ -494,7 +502,7 @@ def _review_starts(lines: Sequence[Line]) -> list[int]:
     spec = _review_spec()
     starts: list[int] = []
     for i, line in enumerate(lines):
-        if not _short(line, 60):
+        if "复议" not in line.text.replace(" ", "") or not _short(line, 60):
             continue
         key = _heading(line.text)
         cells = [c for c in (_compact(c) for c in line.text.split("|")) if c] or [key]
@@ -655,6 +663,8 @@ def parse_art20_tables(lines: Sequence[Line], template: str) -> TableResult:
     result = TableResult()
     blocks: list[tuple[str, list[Line]]] = []
     for line in lines:
+        if not blocks and "二十条" not in line.text.replace(" ", ""):
+            continue  # no block has started yet, and this line cannot start one
         compact = _heading(line.text)
         block = block_re.match(compact)
         if block:

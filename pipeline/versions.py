@@ -25,6 +25,7 @@ PARSER_FILES = (
     PACKAGE / "html.py",
     PACKAGE / "text.py",
     PACKAGE / "segment.py",
+    PACKAGE / "grid.py",
     PACKAGE / "tables.py",
     PACKAGE / "prose.py",
     PACKAGE / "extract.py",

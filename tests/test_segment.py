@@ -117,9 +117,8 @@ def test_scraper_metadata_names_year_and_agency_and_is_not_a_report_of_its_own()
 
 
 def test_publisher_field_names_the_agency_when_the_title_does_not():
-    text = (
-        "标题：2020年度政府信息公开工作年度报告\n发布机构：某某县教育局\n"
-        + BODY.format(year=2020)
+    text = "标题：2020年度政府信息公开工作年度报告\n发布机构：某某县教育局\n" + BODY.format(
+        year=2020
     )
     (report,) = segment_document("x.txt", text)
     assert (report.report.agency, report.report.agency_source) == ("某某县教育局", "metadata")
