@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.score import (
+    LabelledScore,
     agency_names,
     judge_agency,
     judge_field,
@@ -46,7 +47,7 @@ def labelled():
     return score_labelled(EXPECTED, RAW)
 
 
-def test_no_wrong_value_and_only_the_known_fields_missing(labelled) -> None:
+def test_no_wrong_value_and_only_the_known_fields_missing(labelled: LabelledScore) -> None:
     wrong = [(slug, f.key, f.expected, f.found, f.lines) for slug, f in labelled.wrong]
     assert wrong == []
     missing = {
@@ -60,13 +61,15 @@ def test_no_wrong_value_and_only_the_known_fields_missing(labelled) -> None:
     assert labelled.share_right >= 0.975
 
 
-def test_every_year_and_template_right(labelled) -> None:  # noqa: ANN001
+def test_every_year_and_template_right(labelled: LabelledScore) -> None:
     assert labelled.years_right == len(labelled.files)
     # the two flat pages too: their table cells run together, but the table is there
     assert [s.slug for s in labelled.files if s.template_found != s.template_expected] == []
 
 
-def test_agencies_named_and_never_wrong_but_for_the_ocr_misspelling(labelled) -> None:
+def test_agencies_named_and_never_wrong_but_for_the_ocr_misspelling(
+    labelled: LabelledScore,
+) -> None:
     wrong = {s.slug: s.agency_found for s in labelled.files if s.agency_status == "wrong"}
     # the OCR text prints 沐阳 for 沭阳 everywhere (title, signature): the name is kept as printed
     assert wrong == {"shuyang_county_gov_2025": "沐阳县人民政府"}
