@@ -14,7 +14,7 @@ SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
 _NUMBERING = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十\d]+[)]|\d+[.、]|[\u2460-\u2473]"
-    r"|其中[:]?|\d{2}(?=[\u4e00-\u9fff]))\s*"
+    r"|其中[:]?|\d{1,2}(?=[\u4e00-\u9fff]))\s*"
 )
 _NOTE = re.compile(r"[(][^)]*[)]?$")
 

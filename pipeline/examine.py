@@ -120,8 +120,16 @@ def _figure_lines(statistics: pl.DataFrame) -> list[list[str]]:
             if any(applicants)
             else ""
         )
+        cumulative = by_dimension.get("cumulative")
+        if cumulative is not None and cumulative is not main:
+            # an old table's 历年累计 column, beside this year's figure
+            by_applicant = "cumulative " + _number(
+                cumulative["value"], cumulative["value_kind"], cumulative["value_raw"]
+            )
         metric = metrics().get(main["metric"])
         qualifier = " ≈" if main["qualifier"] == "approx" else ""
+        if main["dimension"] == "cumulative":
+            qualifier += " (cumulative)"  # printed on a line of its own
         rows.append(
             [
                 str(main["source_line"]),

@@ -154,12 +154,15 @@ def _old_table_region(lines: Sequence[Line]) -> list[Line]:
 
 
 def _header_lines(region: list[Line]) -> int:
-    """How many lines of the region are header: those before the first catalogued row."""
+    """How many lines of the region are header: those before the first row label.
+
+    A row label is a label cell that is no header word (指标名称, 计量单位, 2014年度, 历年累计);
+    a known row or not, it ends the header (an unknown parent row stays a row).
+    """
     for i, line in enumerate(region):
-        # the first cell with words (a row code may stand before it)
-        first = next((c for c in line.text.split("|") if is_label(compact_label(c.strip()))), "")
-        found = match_label(compact_label(first.strip()), ("old_table",), None)
-        if found is not None:
+        first = next((c.strip() for c in line.text.split("|") if c.strip()), "")
+        cell = compact_label(first)
+        if cell and is_label(cell) and _header_role(cell) is None:
             return i
     return 0
 
@@ -197,6 +200,7 @@ def parse_old_table(lines: Sequence[Line]) -> TableResult:
     context: str | None = None
     rows = grid_rows(region[header:], _old_label)
     lossy = is_lossy(rows)
+    parent_known = True
     for row in rows:
         if not row.labels:
             numbers = [c for c in row.values if parse_value(c.text).kind == "number"]
@@ -217,12 +221,21 @@ def parse_old_table(lines: Sequence[Line]) -> TableResult:
         metric = match_label(label, ("old_table", "review_litigation"), context)
         if _L1.match(label):
             context = metric.code if metric else None
-        if metric is None:
+        # A sub-row (其中：1. …) counts a part of the row above it: under a row the catalogue
+        # does not know (制作、获取的政府信息总数), a label such as 不予公开数 may mean other
+        # things than the catalogue's (information withheld, not requests refused).
+        sub_row = bool(_SUB_ROW.match(" ".join(c.text for c in row.labels)))
+        if not sub_row:
+            parent_known = metric is not None or _CN_NUMBERED.match(label) is not None
+        if metric is None or (sub_row and not parent_known):
             if any(parse_value(c.text).kind == "number" for c in row.values):
+                why = (
+                    "under a row the catalogue does not know" if metric else "not in the catalogue"
+                )
                 result.rejected.append(
                     Rejected(
                         "unknown_label",
-                        f"old-table row label not in the catalogue: {label}",
+                        f"old-table row label {why}: {label}",
                         label_cell.line,
                         label,
                     )
@@ -230,6 +243,11 @@ def parse_old_table(lines: Sequence[Line]) -> TableResult:
             continue
         _old_row(result, metric, label, row, columns, lossy)
     return result
+
+
+# a sub-row's numbering (其中：1、…; 2.…) and a section's (一、 (一)), which starts afresh
+_SUB_ROW = re.compile(r"^(?:其中\s*[:]?\s*)?\d{1,2}\s*(?:[.、]|(?=[\u4e00-\u9fff]))|^其中")
+_CN_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十]+[)])")
 
 
 def _old_row(

@@ -197,3 +197,33 @@ def test_requests_table_cut_off_keeps_its_rows_and_says_it_is_cut() -> None:
     assert [r.reason for r in result.rejected] == ["table_truncated"]
     whole = parse_requests_table(lines)
     assert not [r for r in whole.rejected if r.reason == "table_truncated"]
+
+
+FUJIAN_OLD_TABLE = """指标名称 | 计量单位 | 2013年度 | 历年累计 |
+制作、获取的政府信息总数 | 条 | 359 | 2661 |
+其中:1.主动公开信息数 | 条 | 356 | 2656 |
+2.不予公开数 | 条 | 0 | 6 |
+受理政府信息公开申请总数 | 条 | 3 | 19 |
+其中:1.当面申请数 | 条 | 0 | 0 |
+3不予公开答复数 | 条 | 0 | 6 |
+行政复议数 | 件 | 0 |  |
+"""
+
+
+def test_fujian_old_table_keeps_cumulative_apart_and_no_sub_row_under_an_unknown_row():
+    result = parse_old_table(split_lines(FUJIAN_OLD_TABLE))
+    got = {(f.metric, f.dimension): f.value for f in result.figures}
+    assert got[("apply.received", "total")] == 3
+    assert got[("apply.received", "cumulative")] == 19
+    assert got[("apply.channel.in_person", "total")] == 0
+    # a sub-row numbered without its dot still counts under its parent
+    assert got[("answer.denied", "total")] == 0
+    # a blank cumulative cell is empty, not zero, and never this year's
+    assert got[("review.total", "total")] == 0
+    assert got[("review.total", "cumulative")] is None
+    # 不予公开数 under 制作、获取的政府信息总数 counts withheld information, not refused requests
+    lines = {f.source_line for f in result.figures if f.metric == "answer.denied"}
+    assert lines == {7}
+    assert ("proactive.total", "total") not in got
+    reasons = {(r.reason, r.source_line) for r in result.rejected}
+    assert {("unknown_label", 2), ("unknown_label", 3), ("unknown_label", 4)} <= reasons
