@@ -117,29 +117,35 @@ def _header_role(text: str) -> str | None:
     return None
 
 
-def _old_table_region(lines: Sequence[Line]) -> list[Line]:
-    """From the header row (or the first catalogued row) to the form footer or the prose."""
-    start = None
+def _old_table_starts(lines: Sequence[Line]) -> list[int]:
+    """Lines that may open the old table, in order: its header row, else a catalogued row.
+
+    A header whose words are split one character a line (指 / 标 / 名 / 称) is no header the
+    reader can see; the table then starts at its first row that is exactly a catalogue label
+    (a prose heading such as （一）主动公开政府信息数量 only starts like one).
+    """
     words = _old_spec()["columns"]["label"]  # plain words: a line holding none is no header
+    headers: list[int] = []
+    rows: list[int] = []
     for i, line in enumerate(lines):
-        if not any(word in line.text for word in words):
-            continue
-        cells = [c for c in re.split(r"\|", line.text) if c.strip()] if "|" in line.text else []
-        cells = cells or ([line.text] if _short(line, 12) else [])
-        if any(_header_role(c) == "label" for c in cells):
-            start = i
-            break
-    if start is None:
-        for i, line in enumerate(lines):
-            if "|" not in line.text:
+        squeezed = line.text.replace(" ", "")
+        if any(word in squeezed for word in words):
+            cells = [c for c in squeezed.split("|") if c] if "|" in squeezed else []
+            cells = cells or ([squeezed] if _short(line, 12) else [])
+            if any(_header_role(c) == "label" for c in cells):
+                headers.append(i)
                 continue
-            label = next((c for c in line.text.split("|") if c.strip()), "")
-            found = match_label(compact_label(label.strip()), ("old_table",), None)
-            if found is not None and not found.header:
-                start = i
-                break
-    if start is None:
-        return []
+        if not _short(line, 30):
+            continue
+        label = next((c.strip() for c in line.text.split("|") if is_label(_compact(c))), "")
+        found = match_label(compact_label(label), ("old_table",), None) if label else None
+        if found is not None and not found.header and label_key(label) in found.keys:
+            rows.append(i)
+    return headers + rows
+
+
+def _old_table_region(lines: Sequence[Line], start: int) -> list[Line]:
+    """From the start to the form footer or the prose after the table."""
     stops = _old_table_stops()
     region: list[Line] = []
     for line in lines[start:]:
@@ -151,6 +157,16 @@ def _old_table_region(lines: Sequence[Line]) -> list[Line]:
             break  # prose after the table
         region.append(line)
     return region
+
+
+def _lead_in(lines: Sequence[Line], start: int) -> list[Line]:
+    """The short lines just above a table that starts at a row: its header, if any."""
+    lead: list[Line] = []
+    for line in reversed(lines[max(0, start - 12) : start]):
+        if line.text and not _short(line, 30):
+            break
+        lead.insert(0, line)
+    return lead
 
 
 def _header_lines(region: list[Line]) -> int:
@@ -191,14 +207,22 @@ def parse_old_table(lines: Sequence[Line]) -> TableResult:
     never read as this year's. The section (一、…) a row stands under disambiguates labels that
     the template prints twice.
     """
+    attempts: list[TableResult] = []
+    for start in _old_table_starts(lines):
+        region = _old_table_region(lines, start)
+        header = _header_lines(region)
+        lead = region[:header] if header else _lead_in(lines, start)
+        attempt = _read_old_table(region[header:], _value_columns(lead))
+        if attempt.figures:
+            return attempt
+        attempts.append(attempt)
+    return attempts[0] if attempts else TableResult()
+
+
+def _read_old_table(body: list[Line], columns: list[str]) -> TableResult:
     result = TableResult()
-    region = _old_table_region(lines)
-    if not region:
-        return result
-    header = _header_lines(region)
-    columns = _value_columns(region[:header])
     context: str | None = None
-    rows = grid_rows(region[header:], _old_label)
+    rows = grid_rows(body, _old_label)
     lossy = is_lossy(rows)
     parent_known = True
     for row in rows:
@@ -557,18 +581,25 @@ def parse_review_table(lines: Sequence[Line]) -> TableResult:
     gathered from one-cell lines (a scraper that collapses runs of equal cells) are read where
     every reading that keeps each group's total = the sum of its four outcomes agrees.
     """
+    attempts = [
+        _read_review(lines, start)
+        for start in _review_starts(lines)
+        if any(
+            parse_value(c).kind == "number"
+            for ln in _review_region(lines, start)
+            for c in ln.text.split("|")
+        )
+    ]
+    # the first heading under which the table reads; else what the first attempt found wrong
+    read = next((a for a in attempts if a.figures), None)
+    return read or (attempts[0] if attempts else TableResult())
+
+
+def _read_review(lines: Sequence[Line], start: int) -> TableResult:
     spec = _review_spec()
     codes: list[str] = spec["metrics"]
     result = TableResult()
-    starts = _review_starts(lines)
-    if not starts:
-        return result
-    start = starts[0]
-    region: list[Line] = []
-    for start in starts:
-        region = _review_region(lines, start)
-        if any(parse_value(c).kind == "number" for ln in region for c in ln.text.split("|")):
-            break
+    region = _review_region(lines, start)
     collected: list[Cell] = []
     rows = grid_rows(region)
     for row in rows:
