@@ -35,6 +35,8 @@ class GridRow:
     # one printed line split by pipes (the cells' positions are as printed); False for a row
     # gathered from one-cell lines, where empty cells may be missing
     delimited: bool = False
+    # the label was printed apart from the value row it was joined to (PDF text)
+    joined: bool = False
 
     @property
     def line(self) -> int:
@@ -150,6 +152,7 @@ def grid_rows(lines: Iterable[Line], known: Callable[[str], bool] | None = None)
             if pending is not None and _single_item(pending):
                 pending.values = row.values
                 pending.delimited = True
+                pending.joined = True
                 open_row = None
             else:
                 rows.append(row)

@@ -485,6 +485,19 @@ def parse_requests_table(lines: Sequence[Line]) -> TableResult:
                     )
                 )
             continue
+        if row.joined and metric.header and row.values:
+            # a group's own label over a value row printed apart: the values are one of its
+            # sub-rows', whose label went elsewhere in the text
+            result.rejected.append(
+                Rejected(
+                    "orphan_row",
+                    f"table-3 values printed apart from their row, under the group {item!r}: "
+                    "the sub-row they belong to cannot be told",
+                    row.line,
+                    " | ".join(c.text for c in row.values),
+                )
+            )
+            continue
         if metric.code == "apply.outcomes":
             context = metric.code
         if metric.code == "apply.carried_forward":

@@ -183,3 +183,17 @@ def test_table4_heading_repeated_in_a_contents_list_is_passed_over() -> None:
     got = {f.metric: f.value for f in result.figures}
     assert got["review.total"] == 1 and got["review.upheld"] == 1
     assert not result.rejected
+
+
+def test_a_group_label_over_a_detached_value_row_is_not_its_own_figure() -> None:
+    text = "\n".join(
+        [
+            "| 一、本年新收政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |",
+            "（三）不予公开",
+            "| 1 | 0 | 0 | 0 | 0 | 0 | 1 |",
+            "| 四、结转下年度继续办理 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
+        ]
+    )
+    result = parse_requests_table(split_lines(text))
+    assert "outcome.denied" not in {f.metric for f in result.figures}
+    assert [r.reason for r in result.rejected] == ["orphan_row"]
