@@ -52,7 +52,7 @@ class GridRow:
 
 @dataclass(frozen=True, slots=True)
 class _Rules:
-    skip: tuple[re.Pattern[str], ...]
+    skip: re.Pattern[str]  # the `skip` patterns as one alternation (each is anchored)
     numbering: re.Pattern[str]
     label_value: re.Pattern[str]
     row_code: re.Pattern[str]
@@ -65,7 +65,7 @@ def _rules() -> _Rules:
     spec: dict[str, Any] = layouts()
     grid = spec["grid"]
     return _Rules(
-        skip=tuple(re.compile(p) for p in grid["skip"]),
+        skip=re.compile("|".join(f"(?:{p})" for p in grid["skip"])),
         numbering=re.compile(grid["numbering"]),
         label_value=re.compile(grid["label_value"]),
         row_code=re.compile(grid["row_code"]),
@@ -86,6 +86,7 @@ def is_label(text: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1 << 14)
 def is_numbered(text: str) -> bool:
     """A label that opens with its own numbering (一、 (一) 1. ①): a row label, not a wrap."""
     return bool(_rules().numbering.match(text))
@@ -93,7 +94,7 @@ def is_numbered(text: str) -> bool:
 
 def skipped(text: str) -> bool:
     """Lines that are no part of a table's cells: markdown separators, captions, footers."""
-    return any(p.match(text) for p in _rules().skip)
+    return _rules().skip.match(text) is not None
 
 
 def line_cells(line: Line) -> tuple[list[Cell], bool]:
@@ -223,6 +224,7 @@ def _delimited_row(cells: list[Cell]) -> GridRow:
     return GridRow(labels=labels, values=list(cells[count:]), delimited=True)
 
 
+@lru_cache(maxsize=1 << 14)
 def _labelish(text: str) -> bool:
     """A label, or a group cell cut down to its numbering (`三、` of 三、本年度办理结果)."""
     return is_label(text) or (is_numbered(text) and parse_value(text).kind == "text")

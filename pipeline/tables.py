@@ -12,7 +12,7 @@ never guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -117,7 +117,7 @@ def _header_role(text: str) -> str | None:
     return None
 
 
-def _old_table_starts(lines: Sequence[Line]) -> list[int]:
+def _old_table_starts(lines: Sequence[Line]) -> Iterator[int]:
     """Lines that may open the old table, in order: its header row, else a catalogued row.
 
     A header whose words are split one character a line (指 / 标 / 名 / 称) is no header the
@@ -125,23 +125,20 @@ def _old_table_starts(lines: Sequence[Line]) -> list[int]:
     (a prose heading such as （一）主动公开政府信息数量 only starts like one).
     """
     words = _old_spec()["columns"]["label"]  # plain words: a line holding none is no header
-    headers: list[int] = []
-    rows: list[int] = []
     for i, line in enumerate(lines):
         squeezed = line.text.replace(" ", "")
         if any(word in squeezed for word in words):
             cells = [c for c in squeezed.split("|") if c] if "|" in squeezed else []
             cells = cells or ([squeezed] if _short(line, 12) else [])
             if any(_header_role(c) == "label" for c in cells):
-                headers.append(i)
-                continue
+                yield i
+    for i, line in enumerate(lines):
         if not _short(line, 30):
             continue
         label = next((c.strip() for c in line.text.split("|") if is_label(_compact(c))), "")
         found = match_label(compact_label(label), ("old_table",), None) if label else None
         if found is not None and not found.header and label_key(label) in found.keys:
-            rows.append(i)
-    return headers + rows
+            yield i
 
 
 def _old_table_region(lines: Sequence[Line], start: int) -> list[Line]:
@@ -594,25 +591,23 @@ def parse_review_table(lines: Sequence[Line]) -> TableResult:
     gathered from one-cell lines (a scraper that collapses runs of equal cells) are read where
     every reading that keeps each group's total = the sum of its four outcomes agrees.
     """
-    attempts = [
-        _read_review(lines, start)
-        for start in _review_starts(lines)
-        if any(
-            parse_value(c).kind == "number"
-            for ln in _review_region(lines, start)
-            for c in ln.text.split("|")
-        )
-    ]
-    # the first heading under which the table reads; else what the first attempt found wrong
-    read = next((a for a in attempts if a.figures), None)
-    return read or (attempts[0] if attempts else TableResult())
+    attempts: list[TableResult] = []
+    for start in _review_starts(lines):
+        region = _review_region(lines, start)
+        if not any(parse_value(c).kind == "number" for ln in region for c in ln.text.split("|")):
+            continue
+        attempt = _read_review(region, lines[start])
+        if attempt.figures:
+            return attempt  # the first heading under which the table reads
+        attempts.append(attempt)
+    # else what the first attempt found wrong
+    return attempts[0] if attempts else TableResult()
 
 
-def _read_review(lines: Sequence[Line], start: int) -> TableResult:
+def _read_review(region: list[Line], start: Line) -> TableResult:
     spec = _review_spec()
     codes: list[str] = spec["metrics"]
     result = TableResult()
-    region = _review_region(lines, start)
     collected: list[Cell] = []
     rows = grid_rows(region)
     for row in rows:
@@ -686,7 +681,7 @@ def _read_review(lines: Sequence[Line], start: int) -> TableResult:
         Rejected(
             "table_truncated" if len(collected) < len(codes) else "row_shape",
             message,
-            collected[0].line if collected else lines[start].number,
+            collected[0].line if collected else start.number,
             " | ".join(c.text for c in collected),
         )
     )
