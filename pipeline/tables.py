@@ -145,13 +145,17 @@ def _old_table_region(lines: Sequence[Line], start: int) -> list[Line]:
     """From the start to the form footer or the prose after the table."""
     stops = _old_table_stops()
     region: list[Line] = []
-    for line in lines[start:]:
+    for i in range(start, len(lines)):
+        line = lines[i]
         if stops.search(line.text):
             break
         if not line.text:
             continue
         if not _short(line, 30):
-            break  # prose after the table
+            # a long label whose cells follow on the next line (`| 万元 | |`), else prose
+            following = next((ln.text for ln in lines[i + 1 :] if ln.text), "")
+            if not following.startswith("|"):
+                break
         region.append(line)
     return region
 
