@@ -22,6 +22,7 @@ import polars as pl
 
 from pipeline.catalogue import metrics
 from pipeline.examine import Examination, examine_file
+from pipeline.model import DIMENSIONS
 
 # A key whose metric ends so means the sum of the leaf rows under that group code.
 GROUP_SUM = ".%"
@@ -354,13 +355,7 @@ def table3_whole(rows: list[dict[str, Any]]) -> bool:
         for r in rows
         if r["table_kind"] == "requests" and r["value"] is not None
     )
-    return all(have[(m, d)] >= 1 for m in TABLE3_ROWS for d in _dimensions())
-
-
-def _dimensions() -> tuple[str, ...]:
-    from pipeline.model import DIMENSIONS
-
-    return DIMENSIONS
+    return all(have[(m, d)] >= 1 for m in TABLE3_ROWS for d in DIMENSIONS)
 
 
 def score_unlabelled(raw_files: Iterable[Path], root: Path) -> UnlabelledScore:

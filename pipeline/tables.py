@@ -393,35 +393,24 @@ def _row_numbers(cells: Sequence[Cell]) -> list[float] | None:
     return numbers
 
 
-def _identity_figures(
-    metric: Metric,
-    dims: Sequence[Any],
-    cells: list[Cell],
-    identities: Sequence[Identity],
-    label: str,
-    table_kind: str,
-) -> tuple[list[Figure], str | None]:
-    """Figures of a collapsed row: the columns every identity-holding reading agrees on."""
+def _forced_cells(
+    cells: list[Cell], width: int, identities: Sequence[Identity]
+) -> tuple[dict[int, Cell], str | None]:
+    """The cells of a collapsed row by the column every identity-holding reading puts them in.
+
+    Also why nothing could be read, when that is so.
+    """
     numbers = _row_numbers(cells)
     if numbers is None:
-        return [], "a cell of the row is not a number"
-    readings = collapsed_readings(numbers, len(dims), identities)
+        return {}, "a cell of the row is not a number"
+    readings = collapsed_readings(numbers, width, identities)
     if not readings:
-        return [], "no reading of the printed cells satisfies the table's identities"
+        return {}, "no reading of the printed cells satisfies the table's identities"
     forced = forced_columns(readings)
     if not forced:
-        return [], f"{len(readings)} readings satisfy the table's identities; none is forced"
-    figures = []
-    for index, number in sorted(forced.items()):
-        # the cell the value came from: the token whose run covers this column
-        token = _token_of(readings[0], index)
-        cell = cells[token]
-        value = parse_value(cell.text)
-        assert value.value == number
-        figures.append(
-            _figure(metric, dims[index], value, label, cell.line, table_kind, "identity")
-        )
-    return figures, None
+        return {}, f"{len(readings)} readings satisfy the table's identities; none is forced"
+    # each column's value comes from the token whose run covers it
+    return {index: cells[_token_of(readings[0], index)] for index in sorted(forced)}, None
 
 
 def _token_of(reading: tuple[float, ...], index: int) -> int:
@@ -513,10 +502,13 @@ def parse_requests_table(lines: Sequence[Line]) -> TableResult:
             )
             continue
         if lossy and 0 < len(values) < width:
-            figures, why = _identity_figures(
-                metric, dimensions, values, (row_total,), item, "requests"
+            forced, why = _forced_cells(values, width, (row_total,))
+            result.figures.extend(
+                _figure(
+                    metric, dimensions[i], parse_value(c.text), item, c.line, "requests", "identity"
+                )
+                for i, c in forced.items()
             )
-            result.figures.extend(figures)
             if why is None:
                 continue
             message = f"table-3 row {item!r} prints {len(values)} of {width} cells: {why}"
@@ -649,33 +641,20 @@ def _read_review(region: list[Line], start: Line) -> TableResult:
         return result
     if collected and is_lossy(rows) and len(collected) < len(codes):
         groups = [(tuple(range(g * 5, g * 5 + 4)), g * 5 + 4) for g in range(len(codes) // 5)]
-        figures: list[Figure] = []
-        why = None
-        tokens = _row_numbers(collected)
-        if tokens is None:
-            why = "a cell is not a number"
-        else:
-            readings = collapsed_readings(tokens, len(codes), groups)
-            forced = forced_columns(readings)
-            if not readings:
-                why = "no reading of the printed cells satisfies the table's identities"
-            elif not forced:
-                why = f"{len(readings)} readings satisfy the table's identities; none is forced"
-            for index in sorted(forced):
-                cell = collected[_token_of(readings[0], index)]
-                metric = catalogue[codes[index]]
-                figures.append(
-                    _figure(
-                        metric,
-                        "total",
-                        parse_value(cell.text),
-                        metric.label,
-                        cell.line,
-                        "review_litigation",
-                        "identity",
-                    )
+        forced, why = _forced_cells(collected, len(codes), groups)
+        for index, cell in forced.items():
+            metric = catalogue[codes[index]]
+            result.figures.append(
+                _figure(
+                    metric,
+                    "total",
+                    parse_value(cell.text),
+                    metric.label,
+                    cell.line,
+                    "review_litigation",
+                    "identity",
                 )
-        result.figures.extend(figures)
+            )
         if why is None:
             return result
         message = f"table 4 prints {len(collected)} of {len(codes)} cells: {why}"
