@@ -106,6 +106,14 @@ class ReportReadings:
         found = [reading for part in parts if part for reading in part]
         return found or None
 
+    def complete(self, metric: str, dimension: str) -> bool:
+        """The metric is printed, or every one of its sub-rows is (a group the template does
+        not print, such as 不予公开 over its eight reasons)."""
+        if (metric, dimension) in self.table:
+            return True
+        children = _children().get(metric, ())
+        return bool(children) and all(self.complete(child, dimension) for child in children)
+
 
 def _result(
     readings: ReportReadings,
@@ -258,6 +266,23 @@ def check_parent_sums(readings: ReportReadings) -> list[RuleResult]:
         parts = [readings.expand(child, dimension) for child in children]
         summands = sorted((r for part in parts if part for r in part), key=lambda r: r.line)
         if not summands:
+            continue
+        if parent.table_kind == "requests" and not all(
+            readings.complete(child, dimension) for child in children
+        ):
+            # table 3 prints every outcome row; one that was not read (a row printed apart
+            # from its label, quarantined) leaves the sum unknown, not broken
+            results.append(
+                _result(
+                    readings,
+                    rule,
+                    metric,
+                    dimension,
+                    [parent, *summands],
+                    "not_assessable",
+                    detail="an outcome row of the template was not read",
+                )
+            )
             continue
         results.append(_evaluate(readings, rule, metric, dimension, [parent], summands))
     return results

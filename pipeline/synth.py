@@ -136,6 +136,7 @@ CHILDREN: dict[str, tuple[str, ...]] = {
         "apply.channel.letter",
         "apply.channel.other",
         "apply.channel.email",
+        "apply.channel.letter_or_fax",
     ),
     "apply.completed": ("apply.completed_on_time", "apply.completed_extended", "answer.other"),
     "apply.answered": (

@@ -725,3 +725,27 @@ def test_template_needs_one_number(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(prose, "load_yaml", lambda name: data)
     with pytest.raises(PatternError, match="exactly one"):
         prose.rules.__wrapped__()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a running total over the years is never this year's figure (Fujian departments)
+        (
+            "本局到2016年底累计主动公开政府信息262条，其中：本年度新增的主动公开政府信息25条。",
+            [("proactive.total", 25.0)],
+        ),
+        (
+            "2013年，本局共受理政府信息公开申请3件；历年累计受理申请19件。",
+            [("apply.received", 3.0)],
+        ),
+        ("2013年度主动公开政府信息356条，历年累计达2656条。", [("proactive.total", 356.0)]),
+        # 累计 alone sums this year
+        ("全年累计受理政府信息公开申请12件。", [("apply.received", 12.0)]),
+    ],
+)
+def test_cumulative_figures_are_not_this_years(
+    text: str, expected: list[tuple[str, float]]
+) -> None:
+    figures = extract_prose_figures(split_lines(text), new_template=False)
+    assert [(f.metric, f.value) for f in figures] == expected

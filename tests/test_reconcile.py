@@ -196,3 +196,13 @@ def test_previous_report_needs_the_same_series_and_place():
         ReportIdentity("c#2", 2021, "file:c", "乙县"),
     ]
     assert previous_reports(identities) == {"a#1": "a#2"}
+
+
+def test_an_outcome_row_not_read_leaves_r2_not_assessable_not_failed(tmp_path, raw_dir):
+    # 4.保护第三方合法权益 printed away from its label: the row is quarantined, not read
+    raw = corrupted(tmp_path, raw_dir, F002, 38, "4.保护第三方合法权益 | 2 |", "| 2 |")
+    results = run_rules(raw).filter(
+        (pl.col("report_id") == f"{F002}#1") & (pl.col("rule") == "requests.r2_outcomes")
+    )
+    assert set(results["status"].to_list()) == {"not_assessable"}
+    assert "not read" in results["detail"][0]
