@@ -106,7 +106,7 @@ class StatisticsFrame(pa.DataFrameModel):
 
     @pa.dataframe_check
     def value_matches_kind(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        """A number has a value; empty, na and text have none (empty is not zero)."""
+        """A number has a value; empty, na, text and implausible have none (empty is not zero)."""
         return data.lazyframe.select(
             (pl.col("value_kind") == "number") == pl.col("value").is_not_null()
         )

@@ -6,12 +6,19 @@ of the warehouse and the one-line errors are in `tests/test_hardening_runs.py`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import polars as pl
 import pytest
 
 from pipeline.documents import decode_document
 from pipeline.html import html_to_text
+from pipeline.model import VALUE_KINDS
+from pipeline.reconcile import reconcile
 from pipeline.segment import segment_document
-from tests.conftest import seed_text
+from pipeline.stages import parse_corpus
+from schemas.frames import StatisticsFrame
+from tests.conftest import ROOT, seed_text
 from tests.test_html import as_page, figures
 
 
@@ -41,3 +48,76 @@ def test_a_deep_page_is_read_not_quarantined_as_empty():
     assert rejected is None
     assert encoding == "gb18030+html"
     assert decoded is not None and "本年新收" in decoded
+
+
+# ------------------------------------------------------------------ implausible figures
+
+F004 = "004_21970fde474fde16.txt"
+NEW_ROW = "一、本年新收政府信息公开申请数量 | 0 | 0 |"
+HUGE = "1" + "0" * 30  # 1e30: past 2^53 a float does not even hold it exactly
+
+
+def _corpus_with(tmp_path: Path, raw_dir: Path, new_row: str, fees: str) -> dict[str, pl.DataFrame]:
+    text = (raw_dir / F004).read_text(encoding="utf-8")
+    assert NEW_ROW in text and "行政事业性收费 | 0 |" in text
+    text = text.replace(NEW_ROW, new_row).replace("行政事业性收费 | 0 |", fees)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / F004).write_text(text, encoding="utf-8")
+    return parse_corpus(raw)
+
+
+@pytest.mark.parametrize("printed", [HUGE, "1234567890", "1000000000"])
+def test_an_implausible_count_is_kept_as_printed_flagged_and_left_out_of_sums(
+    tmp_path: Path, raw_dir: Path, printed: str
+):
+    corpus = _corpus_with(
+        tmp_path,
+        raw_dir,
+        f"一、本年新收政府信息公开申请数量 | {printed} | 0 |",
+        "行政事业性收费 | 12345678901 |",  # 万元: an amount may be large
+    )
+    statistics = corpus["statistics"]
+    assert StatisticsFrame.validate(statistics) is not None
+    flagged = statistics.filter(
+        (pl.col("metric") == "apply.new") & (pl.col("dimension") == "natural_person")
+    ).row(0, named=True)
+    assert flagged["value_kind"] == "implausible"
+    assert flagged["value"] is None
+    assert flagged["value_raw"] == printed
+    fees = statistics.filter(pl.col("metric") == "art20.fees.amount").row(0, named=True)
+    assert (fees["value_kind"], fees["value"]) == ("number", 12345678901.0)
+
+    quarantine = corpus["quarantine"].filter(pl.col("reason") == "implausible_value")
+    assert quarantine.height == 1
+    assert quarantine["raw"].to_list() == [printed]
+    assert "apply.new" in quarantine["message"][0]
+
+    rules = reconcile(statistics, corpus["prose_figures"], corpus["reports"])
+    balance = rules.filter(
+        (pl.col("rule") == "requests.r1_balance") & (pl.col("dimension") == "natural_person")
+    )
+    assert balance["status"].to_list() == ["not_assessable"]
+    assert balance["lhs"].to_list() == [None]
+
+
+def test_a_count_below_the_limit_is_an_ordinary_number(tmp_path: Path, raw_dir: Path):
+    corpus = _corpus_with(
+        tmp_path,
+        raw_dir,
+        "一、本年新收政府信息公开申请数量 | 999999999 | 0 |",
+        "行政事业性收费 | 0 |",
+    )
+    row = (
+        corpus["statistics"]
+        .filter((pl.col("metric") == "apply.new") & (pl.col("dimension") == "natural_person"))
+        .row(0, named=True)
+    )
+    assert (row["value_kind"], row["value"]) == ("number", 999999999.0)
+    assert corpus["quarantine"].filter(pl.col("reason") == "implausible_value").is_empty()
+
+
+def test_implausible_is_a_declared_value_kind():
+    assert "implausible" in VALUE_KINDS
+    dictionary = (ROOT / "schemas" / "dictionary.yaml").read_text(encoding="utf-8")
+    assert "implausible" in dictionary
