@@ -24,7 +24,8 @@ class DocumentsFrame(pa.DataFrameModel):
     source_file: str = pa.Field(unique=True)
     size_bytes: int = pa.Field(ge=0)
     mtime_ns: int
-    sha256: str = pa.Field(str_matches=r"^[0-9a-f]{64}$")
+    # None for a file that could not be read (quarantined; read again on the next run).
+    sha256: str = pa.Field(str_matches=r"^[0-9a-f]{64}$", nullable=True)
     encoding: str = pa.Field(nullable=True)
     parser_version: str
     reports: pl.Int32 = pa.Field(ge=0)
