@@ -11,12 +11,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.documents import decode_document
+from pipeline.documents import MAX_FILE_BYTES, MAX_FILE_LINES, decode_document, walk_raw_dir
 from pipeline.html import html_to_text
-from pipeline.model import VALUE_KINDS
+from pipeline.model import DOCUMENTS_SCHEMA, VALUE_KINDS
 from pipeline.reconcile import reconcile
 from pipeline.segment import segment_document
 from pipeline.stages import parse_corpus
+from pipeline.watch import find_raw_changes
 from schemas.frames import StatisticsFrame
 from tests.conftest import ROOT, seed_text
 from tests.test_html import as_page, figures
@@ -121,3 +122,40 @@ def test_implausible_is_a_declared_value_kind():
     assert "implausible" in VALUE_KINDS
     dictionary = (ROOT / "schemas" / "dictionary.yaml").read_text(encoding="utf-8")
     assert "implausible" in dictionary
+
+
+# ------------------------------------------------------------------ memory per file
+
+
+def test_a_file_of_more_lines_than_any_report_is_quarantined_not_read():
+    lines = "\n".join(f"{i} |" for i in range(MAX_FILE_LINES + 1)).encode()
+    assert len(lines) < MAX_FILE_BYTES
+    text, encoding, rejected = decode_document("many.txt", lines)
+    assert (text, encoding) == (None, None)
+    assert rejected is not None and rejected.reason == "too_large"
+    big = b"x" * (MAX_FILE_BYTES + 1)
+    rejected = decode_document("big.txt", big)[2]
+    assert rejected is not None and rejected.reason == "too_large"
+    ok = "\n".join(f"{i} |" for i in range(MAX_FILE_LINES - 1)).encode()
+    assert decode_document("fine.txt", ok)[2] is None
+
+
+# ------------------------------------------------------------------ the sensor's walk
+
+
+def test_the_sensor_never_reads_a_link_out_and_asks_for_it_once(tmp_path: Path, raw_dir: Path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (tmp_path / "secret").write_text("not for the pipeline", encoding="utf-8")
+    (raw / "passwd.txt").symlink_to(tmp_path / "secret")
+    (raw / F004).write_bytes((raw_dir / F004).read_bytes())
+    (raw / "again.txt").symlink_to(raw / F004)  # inside: only 004 itself is read
+    first = find_raw_changes(raw, pl.DataFrame(schema=DOCUMENTS_SCHEMA), {})
+    assert first.without_year == ("passwd.txt",)
+    assert [names for names in first.years.values()] == [(F004,)]
+    again = find_raw_changes(raw, pl.DataFrame(schema=DOCUMENTS_SCHEMA), first.cursor)
+    assert again.without_year == () and again.years == {}
+    entries = {entry.name: entry.problem for entry in walk_raw_dir(raw)}
+    assert set(entries) == {F004, "passwd.txt"}
+    assert entries["passwd.txt"] is not None
+    assert entries["passwd.txt"].reason == "outside_raw_dir"
