@@ -6,19 +6,28 @@ of the warehouse and the one-line errors are in `tests/test_hardening_runs.py`.
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from pipeline.documents import MAX_FILE_BYTES, MAX_FILE_LINES, decode_document, walk_raw_dir
+from pipeline import stages
+from pipeline.documents import (
+    MAX_FILE_BYTES,
+    MAX_FILE_LINES,
+    RawEntry,
+    decode_document,
+    walk_raw_dir,
+)
 from pipeline.html import html_to_text
 from pipeline.model import DOCUMENTS_SCHEMA, VALUE_KINDS
 from pipeline.reconcile import reconcile
 from pipeline.segment import segment_document
 from pipeline.stages import parse_corpus
 from pipeline.watch import find_raw_changes
-from schemas.frames import StatisticsFrame
+from schemas.frames import DocumentsFrame, StatisticsFrame
 from tests.conftest import ROOT, seed_text
 from tests.test_html import as_page, figures
 
@@ -159,3 +168,33 @@ def test_the_sensor_never_reads_a_link_out_and_asks_for_it_once(tmp_path: Path, 
     assert set(entries) == {F004, "passwd.txt"}
     assert entries["passwd.txt"] is not None
     assert entries["passwd.txt"].reason == "outside_raw_dir"
+
+
+def test_a_file_that_vanishes_or_fails_mid_run_is_quarantined_and_the_run_goes_on(
+    tmp_path: Path, raw_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in (F004, "broken_disk.txt"):
+        (raw / name).write_bytes((raw_dir / F004).read_bytes())
+    listed = walk_raw_dir(raw)
+    gone = RawEntry("gone.txt", raw / "gone.txt")  # listed, then deleted before it was read
+    monkeypatch.setattr(stages, "walk_raw_dir", lambda _: [*listed, gone])
+    real_read = stages.read_raw_file
+
+    def failing(path: Path, root: Path) -> tuple[bytes, os.stat_result]:
+        if path.name == "broken_disk.txt":
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
+        return real_read(path, root)
+
+    monkeypatch.setattr(stages, "read_raw_file", failing)
+    output = stages.inventory_documents(raw)
+    reasons = dict(output.quarantine.select("source_file", "reason").iter_rows())
+    assert reasons == {"broken_disk.txt": "unreadable_file", "gone.txt": "vanished"}
+    message = output.quarantine.filter(pl.col("source_file") == "broken_disk.txt")["message"]
+    assert "Input/output error" in message[0]
+    documents = {row["source_file"]: row for row in output.documents.iter_rows(named=True)}
+    assert set(documents) == {F004, "broken_disk.txt"}  # a vanished file has no row
+    assert documents["broken_disk.txt"]["sha256"] is None
+    assert documents[F004]["reports"] == 1
+    assert DocumentsFrame.validate(output.documents) is not None
