@@ -467,3 +467,32 @@ def test_the_limits_leave_every_seed_alone(raw_dir: Path):
         assert len(data) < MAX_FILE_BYTES / 10
         assert data.count(b"\n") < MAX_FILE_LINES / 10
         assert decode_document(path.name, data)[2] is None
+
+
+def test_a_real_full_disk_ends_the_run_with_one_plain_line(raw: Path, shared_tmp: Path):
+    """A 4 MB file system: the Parquet fits, the warehouse (about 5 MB) does not."""
+    small = shared_tmp / "small"
+    small.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(small)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr!r}")
+    try:
+        out = small / "out"
+        run = subprocess.run(
+            [sys.executable, "-m", "pipeline", *cli_args(raw, out)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+        assert run.returncode == 1
+        last = run.stderr.strip().splitlines()[-1]
+        assert last.startswith(f"error: No space left on device: {out}/"), last
+        assert "Traceback" in run.stderr or "Error" in run.stderr  # the detail stays above
+        assert not (out / "warehouse.duckdb").exists()
+    finally:
+        subprocess.run(["umount", str(small)], check=False)
