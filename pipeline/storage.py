@@ -34,6 +34,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -156,8 +157,12 @@ def sha256_file(path: Path) -> str:
 
 
 def _staging_name(path: Path, suffix: str = "tmp") -> Path:
-    # Hidden names are skipped by every reader: a staging file is never taken for data.
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.{suffix}")
+    # Hidden names are skipped by every reader: a staging file is never taken for data. The
+    # writer's pid in the name lets a later run remove what a killed writer left.
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex}.{suffix}")
+
+
+_STAGING = re.compile(r"^\..+\.(\d+)-[0-9a-f]{32}\.(?:tmp|old)$")
 
 
 def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
@@ -383,8 +388,9 @@ def remove_leftovers(layout: WarehouseLayout) -> list[Path]:
     """Remove the temporary folders of processes that died; return what was removed.
 
     A folder whose `owner.lock` is still locked belongs to a live process (a concurrent run)
-    and is left alone. What older versions left in the warehouse root (`.spill-*`,
-    `.parse-cache`) is removed too.
+    and is left alone. The staging files and folders of atomic writes (beside their
+    destinations below `parquet/`) are removed when the process named in them is gone. What
+    older versions left in the warehouse root (`.spill-*`, `.parse-cache`) is removed too.
     """
     removed: list[Path] = []
     parent = layout.private_scratch
@@ -394,6 +400,7 @@ def remove_leftovers(layout: WarehouseLayout) -> list[Path]:
                 if folder.is_dir() and not _in_use(folder):
                     shutil.rmtree(folder, ignore_errors=True)
                     removed.append(folder)
+    removed.extend(_remove_stale_staging(layout))
     legacy = [*layout.root.glob(".spill-*"), layout.root / ".parse-cache"]
     for old in sorted(legacy) if layout.root.is_dir() else []:
         if old.is_dir():
@@ -416,3 +423,35 @@ def _in_use(folder: Path) -> bool:
             return True
         fcntl.flock(handle, fcntl.LOCK_UN)
         return False
+
+
+def _remove_stale_staging(layout: WarehouseLayout) -> list[Path]:
+    """Remove the staging files and folders of atomic writes whose writer is gone."""
+    if not layout.parquet.is_dir():
+        return []
+    stale = [
+        path
+        for path in layout.parquet.rglob(".*")
+        if (match := _STAGING.match(path.name)) and not _alive(int(match[1]))
+    ]
+    removed: list[Path] = []
+    for path in sorted(stale):
+        if any(path.is_relative_to(parent) for parent in removed):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """True when a process with this id exists (here: on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, run by another user
+    return True

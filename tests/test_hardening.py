@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +27,7 @@ from pipeline.model import DOCUMENTS_SCHEMA, VALUE_KINDS
 from pipeline.reconcile import reconcile
 from pipeline.segment import segment_document
 from pipeline.stages import parse_corpus
+from pipeline.storage import WarehouseLayout, remove_leftovers, write_parquet_atomic
 from pipeline.watch import find_raw_changes
 from schemas.frames import DocumentsFrame, StatisticsFrame
 from tests.conftest import ROOT, seed_text
@@ -198,3 +200,44 @@ def test_a_file_that_vanishes_or_fails_mid_run_is_quarantined_and_the_run_goes_o
     assert documents["broken_disk.txt"]["sha256"] is None
     assert documents[F004]["reports"] == 1
     assert DocumentsFrame.validate(output.documents) is not None
+
+
+# ------------------------------------------------------------------ leftovers of atomic writes
+
+
+def test_staging_left_by_a_dead_writer_is_removed_a_live_writers_is_kept(tmp_path: Path):
+    layout = WarehouseLayout(tmp_path / "out")
+    dead_pid = subprocess.Popen(["true"])
+    dead_pid.wait()
+    table = layout.table_root("statistics")
+    table.mkdir(parents=True)
+    dead = table / f".report_year=2021.{dead_pid.pid}-{'a' * 32}.tmp"
+    (dead / "inner").mkdir(parents=True)
+    dead_file = layout.parquet / f".documents.parquet.{dead_pid.pid}-{'b' * 32}.tmp"
+    dead_file.write_bytes(b"half")
+    live = table / f".report_year=2022.{os.getpid()}-{'c' * 32}.tmp"
+    live.mkdir()
+    data = table / "report_year=2021"
+    data.mkdir()
+
+    removed = remove_leftovers(layout)
+
+    assert sorted(removed) == sorted([dead, dead_file])
+    assert not dead.exists() and not dead_file.exists()
+    assert live.is_dir() and data.is_dir()
+
+
+def test_atomic_writes_name_their_writer(tmp_path: Path):
+    target = tmp_path / "x.parquet"
+    seen: list[str] = []
+    original = pl.DataFrame.write_parquet
+
+    def spy(self: pl.DataFrame, file: Path, **kwargs: object) -> None:
+        seen.append(Path(file).name)
+        original(self, file, **kwargs)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pl.DataFrame, "write_parquet", spy)
+        write_parquet_atomic(pl.DataFrame({"a": [1]}), target)
+    assert seen and seen[0].startswith(f".x.parquet.{os.getpid()}-")
+    assert target.is_file()
