@@ -18,6 +18,7 @@ from pipeline.model import DOCUMENTS_SCHEMA, QUARANTINE_SCHEMA
 from pipeline.storage import WarehouseLayout, read_json, read_parquet, read_table, stored_years
 
 MAX_LISTED = 20
+UNLISTED_FOLDER = "unreadable_folder"
 
 
 @dataclass(slots=True)
@@ -33,10 +34,21 @@ class Accounting:
     table_rows_in_statistics: int = 0
     table_rows_quarantined: int = 0
     table_rows_lost: list[str] = field(default_factory=list)
+    # Files that could not be read (refused, a link out of the raw directory, …): counted
+    # among the files only quarantined.
+    files_unread: int = 0
+    # Folders that could not be listed: what they hold is not known, so not counted.
+    folders_unlisted: list[str] = field(default_factory=list)
 
     @property
     def holds(self) -> bool:
+        """Nothing read was lost (the blocking check of every run)."""
         return not self.files_lost and not self.table_rows_lost
+
+    @property
+    def complete(self) -> bool:
+        """Every folder of the raw directory could be listed, so every file was counted."""
+        return not self.folders_unlisted
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -49,20 +61,25 @@ class Accounting:
             "table_rows_in_statistics": self.table_rows_in_statistics,
             "table_rows_quarantined": self.table_rows_quarantined,
             "table_rows_lost": self.table_rows_lost[:MAX_LISTED],
+            "files_unread": self.files_unread,
+            "folders_unlisted": self.folders_unlisted[:MAX_LISTED],
         }
 
 
 def account(layout: WarehouseLayout) -> Accounting:
     """Check the invariant over everything stored below the warehouse directory."""
     documents = read_parquet(layout.documents, DOCUMENTS_SCHEMA)
-    quarantined = set(
-        read_parquet(layout.quarantine_part("documents"), QUARANTINE_SCHEMA)["source_file"]
-    )
+    inventory_quarantine = read_parquet(layout.quarantine_part("documents"), QUARANTINE_SCHEMA)
+    quarantined = set(inventory_quarantine["source_file"])
     years = stored_years(layout, "reports")
     manifests = {year: read_json(layout.manifest("parse", year)) or {} for year in years}
     reports = read_table(layout, "reports")
     per_file = Counter(reports["source_file"].to_list())
     result = Accounting(files=documents.height)
+    result.files_unread = documents.filter(pl.col("sha256").is_null()).height
+    result.folders_unlisted = sorted(
+        inventory_quarantine.filter(pl.col("reason") == UNLISTED_FOLDER)["source_file"]
+    )
     for row in documents.iter_rows(named=True):
         name, expected = row["source_file"], int(row["reports"] or 0)
         if expected == 0:

@@ -13,11 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
+from dagster._utils.error import SerializableErrorInfo
 
 from pipeline.defs.partitions import FORCE_TAG, MODE_TAG, range_tags
 from pipeline.defs.resources import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR, PipelineStorage
@@ -50,6 +53,55 @@ def _storage(args: argparse.Namespace) -> PipelineStorage | None:
     )
 
 
+# Causes a user must act on (free space, fix permissions, close a connection), as the
+# operating system words them.
+_ACTIONABLE_CAUSES = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "Permission denied",
+    "Operation not permitted",
+    "Read-only file system",
+    "Too many open files",
+    "Input/output error",
+)
+_QUOTED_PATH = re.compile(r"""(?:'(/[^']+)'|"(/[^"]+)")""")
+_HELD_LOCK = re.compile(
+    r'Could not set lock on file "([^"]+)": Conflicting lock is held in (.*?)\.?(?: See|$)'
+)
+
+
+def actionable_error(messages: Sequence[str]) -> str | None:
+    """The one plain line naming the path and the cause of an error a user must act on.
+
+    `messages` are the errors of a failed run, outermost first ("OSError: [Errno 28] No
+    space left on device: '/w/x'", DuckDB's `Could not write file "/w/x": No space left on
+    device`, the warehouse held open for writing). None when none of them is such an error.
+    """
+    for message in messages:
+        if "WarehouseInUse" in message or "is open read-write by another process" in message:
+            text = message.split(": ", 1)[1] if message.startswith("pipeline.") else message
+            return f"error: {text.strip().splitlines()[0]}"
+        held = _HELD_LOCK.search(message)
+        if held:
+            return (
+                f"error: a lock held by another process ({held[2]}): {held[1]}: close that "
+                "connection (analysts: duckdb.connect(path, read_only=True)) and run again"
+            )
+        for cause in _ACTIONABLE_CAUSES:
+            if cause in message:
+                paths = [a or b for a, b in _QUOTED_PATH.findall(message)]
+                return f"error: {cause}: {paths[-1]}" if paths else f"error: {cause}"
+    return None
+
+
+def _error_chain(error: SerializableErrorInfo | None) -> list[str]:
+    messages: list[str] = []
+    while error is not None:
+        messages.append(error.message)
+        error = error.cause or error.context
+    return messages
+
+
 def execute(storage: PipelineStorage, first: int, last: int, tags: dict[str, str]) -> int:
     """One in-process run of the whole job over the years first..last; an exit status."""
     from pipeline.definitions import pipeline_definitions
@@ -74,9 +126,15 @@ def execute(storage: PipelineStorage, first: int, last: int, tags: dict[str, str
         return EXIT_FAILED
     if not result.success:
         print("error: the pipeline failed:", file=sys.stderr)
+        errors: list[str] = []
         for event in result.all_events:
             if event.is_failure and event.message:
                 print(f"  {event.message}", file=sys.stderr)
+            if event.is_step_failure and event.step_failure_data is not None:
+                errors.extend(_error_chain(event.step_failure_data.error))
+        plain = actionable_error(errors)
+        if plain:
+            print(plain, file=sys.stderr)  # the last line: what to fix, and where
         return EXIT_FAILED
     return EXIT_OK
 
@@ -86,6 +144,11 @@ def _say_what_ran(storage: PipelineStorage) -> None:
     if not runs.height:
         return
     run = runs.row(-1, named=True)
+    if run["files_seen"] == 0:
+        print(
+            f"warning: the raw directory {storage.raw_dir} holds no file: nothing was read",
+            file=sys.stderr,
+        )
     if run["files_parsed"] == 0 and not run["warehouse_rebuilt"]:
         print(
             f"nothing new: {run['files_seen']} files unchanged, nothing parsed; "
@@ -180,15 +243,19 @@ def _status(args: argparse.Namespace) -> int:
     for stage, reason, count in reasons.iter_rows():
         print(f"  {stage:<11} {reason:<22} {count}")
     ledger = account(layout)
+    verdict = "BROKEN" if not ledger.holds else "INCOMPLETE" if not ledger.complete else "holds"
     print(
-        f"accounting: {'holds' if ledger.holds else 'BROKEN'}: {ledger.files} files = "
+        f"accounting: {verdict}: {ledger.files} files = "
         f"{ledger.files_with_reports} with reports + {ledger.files_only_quarantined} only "
-        f"quarantined + {len(ledger.files_pending)} pending; {ledger.table_rows_read} table "
+        f"quarantined ({ledger.files_unread} of them not readable) + "
+        f"{len(ledger.files_pending)} pending; {ledger.table_rows_read} table "
         f"rows read = {ledger.table_rows_in_statistics} in statistics + "
         f"{ledger.table_rows_quarantined} quarantined"
     )
     for problem in [*ledger.files_lost, *ledger.table_rows_lost][:20]:
         print(f"  lost: {problem}")
+    for folder in ledger.folders_unlisted[:20]:
+        print(f"  not listed: {folder} (the folder cannot be read: its files are not counted)")
     runs = read_parquet(layout.runs, RUNS_SCHEMA)
     if runs.height:
         run = runs.row(-1, named=True)
@@ -196,7 +263,7 @@ def _status(args: argparse.Namespace) -> int:
             f"last run: {run['mode']} finished {run['finished_at']:%Y-%m-%d %H:%M:%S} UTC, "
             f"{run['files_parsed']} files parsed, {run['rule_failures']} rule failures"
         )
-    return EXIT_OK if ledger.holds else EXIT_FAILED
+    return EXIT_OK if ledger.holds and ledger.complete else EXIT_FAILED
 
 
 def _extract(args: argparse.Namespace) -> int:
@@ -318,6 +385,17 @@ def _score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1 (`--workers 0` is an error, not a default)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -333,7 +411,10 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--warehouse-dir", default=DEFAULT_WAREHOUSE_DIR)
         command.add_argument("--sql-dir", default="", help="SQL models (default: sql/)")
         command.add_argument(
-            "--workers", type=int, default=0, help="parser processes (default: one per CPU)"
+            "--workers",
+            type=positive_int,
+            default=0,
+            help="parser processes, at least 1 (default: one per CPU)",
         )
         command.add_argument(
             "--strict",
@@ -392,7 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
         "bench", help="generate a corpus, run the whole pipeline on it, time every stage"
     )
     bench.add_argument("--reports", type=int, required=True)
-    bench.add_argument("--workers", type=int, default=0, help="default: one per CPU")
+    bench.add_argument(
+        "--workers", type=positive_int, default=0, help="at least 1 (default: one per CPU)"
+    )
     bench.add_argument("--seed", type=int, default=0)
     bench.add_argument("--work-dir", default="", help="keep corpus and warehouse here")
     bench.add_argument("--results", default="", help="CSV to append to")
@@ -409,4 +492,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     logging.getLogger("pipeline").setLevel(logging.INFO)
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except OSError as error:
+        plain = actionable_error([f"{type(error).__name__}: {error}"])
+        if plain is None:
+            raise
+        traceback.print_exc()
+        print(plain, file=sys.stderr)
+        return EXIT_FAILED

@@ -151,7 +151,11 @@ def html_to_text(markup: str) -> str:
     cleaned = _UNPARSABLE.sub("", _XML_DECLARATION.sub("", markup))
     if not cleaned.strip():
         return ""
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    # huge_tree lifts libxml2's nesting limit of 255 elements (tag soup of unclosed <div> or
+    # <font> passes it easily; past it the rest of the page was lost) to 2048.
+    parser = lxml.html.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, huge_tree=True
+    )
     try:
         root = lxml.html.document_fromstring(cleaned, parser=parser)
     except (etree.ParserError, ValueError):
@@ -329,32 +333,52 @@ class _Writer:
             self.inline.append(_collapse(text))
 
     def walk(self, element: etree._Element) -> None:
-        """Write an element and its content (its tail is the caller's)."""
+        """Write an element and its content (its tail is the caller's).
+
+        Iterative, not recursive: a page nested 2,000 deep must not exhaust Python's stack.
+        The work list holds elements still to write, texts (a child's tail) and None (the end
+        of a block: flush the line).
+        """
+        todo: list[etree._Element | str | None] = [element]
+        while todo:
+            item = todo.pop()
+            if item is None:
+                self.flush()
+            elif isinstance(item, str):
+                self.text(item)
+            else:
+                todo.extend(reversed(self._enter(item)))
+
+    def _enter(self, element: etree._Element) -> list[etree._Element | str | None]:
+        """Write what comes before an element's children; return the rest, in order."""
         if _is_dropped(element):
-            return
+            return []
         tag = _tag(element)
         if tag == "br":
             self.flush()
-            return
+            return []
         if tag == "table":
             self.flush()
             self.table(element)
-            return
+            return []
         if tag == "pre":
             self.flush()
             self.lines.extend(
                 line.rstrip() for line in element.text_content().splitlines() if line.strip()
             )
-            return
+            return []
         block = tag in _BLOCKS
         if block:
             self.flush()
         self.text(element.text)
+        rest: list[etree._Element | str | None] = []
         for child in element:
-            self.walk(child)
-            self.text(child.tail)
+            rest.append(child)
+            if child.tail:
+                rest.append(child.tail)
         if block:
-            self.flush()
+            rest.append(None)
+        return rest
 
     def table(self, table: etree._Element) -> None:
         caption = next((c for c in table if _tag(c) == "caption"), None)
@@ -428,23 +452,28 @@ def _is_layout(rows: list[tuple[etree._Element, list[etree._Element]]]) -> bool:
 def _cell_text(cell: etree._Element) -> str:
     """A cell's text on one line: its blocks and line breaks become spaces."""
     parts: list[str] = []
-
-    def visit(element: etree._Element) -> None:
-        if _is_dropped(element):
-            return
-        tag = _tag(element)
+    # Iterative (see `_Writer.walk`): elements to visit, and texts to append, in order.
+    todo: list[etree._Element | str] = [cell]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            parts.append(item)
+            continue
+        if _is_dropped(item):
+            continue
+        tag = _tag(item)
         if tag == "br" or tag in _BLOCKS:
             parts.append(" ")
-        if element.text:
-            parts.append(element.text)
-        for child in element:
-            visit(child)
+        if item.text:
+            parts.append(item.text)
+        rest: list[etree._Element | str] = []
+        for child in item:
+            rest.append(child)
             if child.tail:
-                parts.append(child.tail)
+                rest.append(child.tail)
         if tag in _BLOCKS:
-            parts.append(" ")
-
-    visit(cell)
+            rest.append(" ")
+        todo.extend(reversed(rest))
     return _collapse("".join(parts)).strip(" ")
 
 

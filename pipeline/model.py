@@ -16,7 +16,7 @@ import polars as pl
 # (the `prose_figures` table) as a second, independent reading of the same numbers.
 TABLE_KINDS = ("old_table", "art20", "requests", "review_litigation", "prose")
 TEMPLATES = ("old_table", "new_2019", "new_2021", "prose")
-VALUE_KINDS = ("number", "empty", "na", "text")
+VALUE_KINDS = ("number", "empty", "na", "text", "implausible")
 QUALIFIERS = ("exact", "approx")
 # `position`: the row prints every column of the template and the value stands in its place;
 # `label`: the value stands beside its own label (a one-value row); `identity`: the row printed

@@ -9,10 +9,12 @@ years its reports land in.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from pipeline.catalogue import metrics
 from pipeline.documents import decode_document
 from pipeline.extract import extract_figures
 from pipeline.model import Figure, Rejected, Report, Section
@@ -109,6 +111,51 @@ def _year_problem(segmented: SegmentedReport) -> Problem | None:
     return None
 
 
+# --- implausible figures (issue 13) ---------------------------------------------------------
+
+# No report counts 10^9 requests, items, people or sessions: a count at or past this is a
+# misprint or a scrape error (and past 2^53 a float would not even hold it exactly).
+IMPLAUSIBLE_COUNT = 1e9
+# Units of amounts of money, which may legitimately be large; every other unit is a count.
+AMOUNT_UNITS = frozenset({"元", "万元", "亿元"})
+IMPLAUSIBLE = "implausible"
+
+
+def is_amount(figure: Figure) -> bool:
+    """The figure is an amount of money (by its metric's unit in the catalogue, or its own)."""
+    metric = metrics().get(figure.metric)
+    return (metric is not None and metric.unit in AMOUNT_UNITS) or figure.unit in AMOUNT_UNITS
+
+
+def flag_implausible(figures: list[Figure]) -> tuple[list[Figure], list[Rejected]]:
+    """Counts of 10^9 or more turned into `implausible` figures, with a quarantine row each.
+
+    The figure stays, as printed (`value_raw`), but with no `value`: like an empty or text
+    cell it is not a number, so no sum or rule uses it (a rule over it is not assessable).
+    """
+    kept: list[Figure] = []
+    rejected: list[Rejected] = []
+    for figure in figures:
+        if (
+            figure.value_kind == "number"
+            and figure.value is not None
+            and abs(figure.value) >= IMPLAUSIBLE_COUNT
+            and not is_amount(figure)
+        ):
+            rejected.append(
+                Rejected(
+                    "implausible_value",
+                    f"{figure.value_raw!r} is not a plausible count for {figure.metric} "
+                    f"(10^9 or more); kept as printed, left out of every sum",
+                    figure.source_line,
+                    figure.value_raw,
+                )
+            )
+            figure = dataclasses.replace(figure, value=None, value_kind=IMPLAUSIBLE)
+        kept.append(figure)
+    return kept, rejected
+
+
 def _scan(
     data: bytes, encoding: str | None, found: list[SegmentedReport], problem: Problem | None
 ) -> FileScan:
@@ -145,12 +192,22 @@ def _parse(
             continue
         records = by_year.setdefault(report.report_year, YearRecords())
         figures = extract_figures(segmented.lines, report.template)
+        statistics, implausible = flag_implausible(figures.statistics)
+        prose, implausible_prose = flag_implausible(figures.prose)
         report_id = report.report_id
         records.reports.append(report)
         records.sections.extend((report_id, section) for section in segmented.sections)
-        records.statistics.extend((report_id, figure) for figure in figures.statistics)
-        records.prose.extend((report_id, figure) for figure in figures.prose)
+        records.statistics.extend((report_id, figure) for figure in statistics)
+        records.prose.extend((report_id, figure) for figure in prose)
         records.rejected.extend((report_id, rejected) for rejected in figures.rejected)
+        records.rejected.extend((report_id, rejected) for rejected in implausible)
+        # A prose figure flagged on a line a table figure was flagged on is one problem.
+        flagged = {(r.source_line, r.raw) for r in implausible}
+        records.rejected.extend(
+            (report_id, rejected)
+            for rejected in implausible_prose
+            if (rejected.source_line, rejected.raw) not in flagged
+        )
         records.table_rows.extend((report_id, line) for line in figures.table_rows)
     return FileParse(source_file, sha256, by_year)
 

@@ -30,6 +30,7 @@ from pipeline.storage import (
     file_lock,
     read_json,
     read_parquet,
+    scratch_dir,
     sha256_file,
     write_json_atomic,
     write_parquet_atomic,
@@ -184,10 +185,12 @@ def publish_warehouse(
         signature = warehouse_signature(layout, sql_dir)
         stored = read_json(layout.file(WAREHOUSE_MANIFEST)) or {}
         rebuild = force or not database.exists() or stored.get("signature") != signature
+        refuse_live_writer(database)
         try:
             if rebuild:
                 write_parquet_atomic(combine_quarantine(layout), layout.file("quarantine.parquet"))
-                counts = build_database(layout.parquet, tmp_path, sql_dir)
+                with scratch_dir(layout, "duckdb") as spill:
+                    counts = build_database(layout.parquet, tmp_path, sql_dir, temp_dir=spill)
             else:
                 remove_database_files(tmp_path)
                 shutil.copyfile(database, tmp_path)
@@ -203,6 +206,7 @@ def publish_warehouse(
                 con.unregister("new_runs")
                 counts["runs"] = runs.height
                 con.execute("checkpoint")
+            refuse_live_writer(database)  # one may have opened it while this run built
         except BaseException:
             remove_database_files(tmp_path)
             raise
@@ -213,6 +217,42 @@ def publish_warehouse(
     shutil.rmtree(layout.run_dir(run_id), ignore_errors=True)
     _forget_abandoned_runs(layout)
     return PublishResult(rebuilt=rebuild, counts=counts, run=row)
+
+
+class WarehouseInUse(RuntimeError):
+    """Another process holds the warehouse open read-write: replacing the file under it
+    would lose what it wrote (its write-ahead log belongs to the old file)."""
+
+
+def live_writer(database: Path) -> str | None:
+    """DuckDB's lock error when another connection holds `database` open read-write.
+
+    Asks DuckDB itself: a read-only open fails on the lock a read-write connection holds
+    (readers share theirs, so they are no obstacle). None when nothing holds it for writing,
+    including when the file does not exist or cannot be opened for other reasons (a stale
+    write-ahead log of a crashed writer is then removed by the swap, as before).
+    """
+    if not database.exists():
+        return None
+    try:
+        with duckdb.connect(str(database), read_only=True):
+            return None
+    except duckdb.Error as error:
+        message = str(error)
+        held = "lock" in message.lower() or "different configuration" in message.lower()
+        return message.splitlines()[0] if held else None
+
+
+def refuse_live_writer(database: Path) -> None:
+    """Stop the run, with what to do, when a live connection writes into the warehouse."""
+    holder = live_writer(database)
+    if holder is not None:
+        raise WarehouseInUse(
+            f"{database} is open read-write by another process ({holder}). Replacing it "
+            "would lose what that connection wrote. Close that connection and run again; "
+            "analysts open the warehouse with duckdb.connect(path, read_only=True), or work "
+            "on a copy."
+        )
 
 
 ABANDONED_AFTER = dt.timedelta(days=7)

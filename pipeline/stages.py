@@ -22,8 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +36,7 @@ import pandera.polars as pa
 import polars as pl
 
 from pipeline.accounting import table_row_accounting
-from pipeline.documents import iter_raw_files, same_stat
+from pipeline.documents import read_raw_file, same_stat, unreadable, walk_raw_dir
 from pipeline.model import (
     DOCUMENTS_SCHEMA,
     QUARANTINE_SCHEMA,
@@ -59,7 +59,9 @@ from pipeline.storage import (
     read_json,
     read_parquet,
     read_year_table,
+    remove_leftovers,
     remove_year_tables,
+    scratch_dir,
     sha256_file,
     stored_years,
     write_json_atomic,
@@ -106,17 +108,60 @@ class InventoryOutput:
     parsed: dict[str, str] = field(default_factory=dict)
 
 
-def _scan_job(item: tuple[str, str]) -> tuple[str, int, FileScan, FileColumns | None]:
-    source_file, path = item
-    mtime_ns = Path(path).stat().st_mtime_ns
-    return source_file, mtime_ns, scan_file(source_file, Path(path).read_bytes()), None
+# What a worker sends back for one file: its name, mtime, and its scan and parse, or the
+# reason it could not be read (then with the size and mtime seen, when there were any).
+ScanResult = tuple[str, int, "FileScan | Rejected", "FileColumns | None"]
 
 
-def _scan_parse_job(item: tuple[str, str]) -> tuple[str, int, FileScan, FileColumns | None]:
-    source_file, path = item
-    mtime_ns = Path(path).stat().st_mtime_ns
-    scan, parsed = scan_and_parse(source_file, Path(path).read_bytes())
-    return source_file, mtime_ns, scan, file_columns(parsed)
+def _read(item: tuple[str, str, str]) -> tuple[bytes, int] | Rejected:
+    _, path, raw_dir = item
+    try:
+        data, stat = read_raw_file(Path(path), Path(raw_dir))
+    except OSError as error:
+        return unreadable(error)
+    return data, stat.st_mtime_ns
+
+
+def _scan_job(item: tuple[str, str, str]) -> ScanResult:
+    read = _read(item)
+    if isinstance(read, Rejected):
+        return item[0], 0, read, None
+    data, mtime_ns = read
+    return item[0], mtime_ns, scan_file(item[0], data), None
+
+
+def _scan_parse_job(item: tuple[str, str, str]) -> ScanResult:
+    read = _read(item)
+    if isinstance(read, Rejected):
+        return item[0], 0, read, None
+    data, mtime_ns = read
+    scan, parsed = scan_and_parse(item[0], data)
+    return item[0], mtime_ns, scan, file_columns(parsed)
+
+
+def _unread_row(source_file: str, version: str, stat: os.stat_result | None) -> dict[str, Any]:
+    """The inventory row of a file that was not read: no hash, no report; read again next run."""
+    return {
+        "source_file": source_file,
+        "size_bytes": stat.st_size if stat else 0,
+        "mtime_ns": stat.st_mtime_ns if stat else 0,
+        "sha256": None,
+        "encoding": None,
+        "parser_version": version,
+        "report_years": [],
+        "reports": 0,
+    }
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return path.lstat()
+    except OSError:
+        return None
+
+
+def _under(name: str, folders: Iterable[str]) -> bool:
+    return any(name.startswith(folder) for folder in folders)
 
 
 def inventory_documents(
@@ -135,6 +180,12 @@ def inventory_documents(
     files are read and segmented. Files that cannot be read get quarantine rows. With a
     `parsed` buffer, each file read is also parsed for all its years (decoded and segmented
     once) and its rows go to the buffer, for the year partitions to take.
+
+    What cannot be read never stops the inventory: a link out of the raw directory (never
+    opened), a file the system refuses or that vanishes, a folder that cannot be listed; each
+    gets a quarantine row. A file not read has an inventory row without hash or report (it is
+    tried again on the next run). The files known from before below a folder that cannot be
+    listed now keep their rows: an unlisted folder is not taken for an emptied one.
     """
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw directory not found: {raw_dir}")
@@ -148,26 +199,53 @@ def inventory_documents(
     known = {row["source_file"]: row for row in previous.iter_rows(named=True)}
     rows: dict[str, dict[str, Any]] = {}
     kept: set[str] = set()
-    to_scan: list[tuple[str, str]] = []
-    for path in iter_raw_files(raw_dir):
-        source_file = path.relative_to(raw_dir).as_posix()
-        stat = path.stat()
+    to_scan: list[tuple[str, str, str]] = []
+    problems: list[dict[str, Any]] = []
+    entries = walk_raw_dir(raw_dir)
+    unlisted = [entry.name for entry in entries if entry.is_folder and entry.problem]
+    for entry in entries:
+        source_file = entry.name
+        if entry.problem is not None:
+            problems.append(quarantine_record(source_file, None, "documents", entry.problem))
+            if not entry.is_folder and entry.problem.reason != "vanished":
+                rows[source_file] = _unread_row(source_file, version, _lstat(entry.path))
+            continue
+        path = entry.path
+        try:
+            stat = path.lstat()
+        except OSError as error:
+            problems.append(quarantine_record(source_file, None, "documents", unreadable(error)))
+            continue
         old = known.get(source_file)
-        if old is None or old["parser_version"] != version or old["size_bytes"] != stat.st_size:
-            to_scan.append((source_file, str(path)))
+        if (
+            old is None
+            or old["sha256"] is None
+            or old["parser_version"] != version
+            or old["size_bytes"] != stat.st_size
+        ):
+            to_scan.append((source_file, str(path), str(raw_dir)))
         elif same_stat(old, stat):
             rows[source_file] = old
             kept.add(source_file)
-        elif sha256_file(path) == old["sha256"]:
+        elif _same_hash(path, old["sha256"]):
             rows[source_file] = {**old, "mtime_ns": stat.st_mtime_ns}
             kept.add(source_file)
         else:
-            to_scan.append((source_file, str(path)))
-    problems: list[dict[str, Any]] = []
+            to_scan.append((source_file, str(path), str(raw_dir)))
+    for name, old in known.items():
+        if name not in rows and _under(name, unlisted):
+            rows[name] = old
+            kept.add(name)
     progress = Progress("inventory: read, segment and parse", len(to_scan))
     job = _scan_job if parsed is None else _scan_parse_job
     parsed_files: dict[str, str] = {}
     for source_file, mtime_ns, scan, columns in map_ordered(job, to_scan, workers):
+        if isinstance(scan, Rejected):
+            progress.advance()
+            problems.append(quarantine_record(source_file, None, "documents", scan))
+            if scan.reason != "vanished":
+                rows[source_file] = _unread_row(source_file, version, _lstat(raw_dir / source_file))
+            continue
         progress.advance(reports=scan.reports)
         if parsed is not None and columns is not None:
             parsed.add(columns)
@@ -196,10 +274,17 @@ def inventory_documents(
     return InventoryOutput(
         documents=documents,
         quarantine=_in_file_order(quarantine),
-        scanned=sorted(name for name, _ in to_scan),
+        scanned=sorted(name for name, _, _ in to_scan),
         removed=sorted(set(known) - set(rows)),
         parsed=parsed_files,
     )
+
+
+def _same_hash(path: Path, sha256: str) -> bool:
+    try:
+        return sha256_file(path) == sha256
+    except OSError:
+        return False  # read (and quarantined, if it still fails) with the files to scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +312,8 @@ class EmptyRawDirectory(RuntimeError):
 
 
 def _update_inventory(layout: WarehouseLayout, raw_dir: Path, workers: int) -> InventorySummary:
+    for leftover in remove_leftovers(layout):
+        log.info("removed %s, left by a run that did not finish", leftover)
     previous = read_parquet(layout.documents, DOCUMENTS_SCHEMA)
     with file_lock(_parse_cache(layout).with_suffix(".lock")):
         cache = _parse_cache(layout)
@@ -243,6 +330,8 @@ def _update_inventory(layout: WarehouseLayout, raw_dir: Path, workers: int) -> I
         write_json_atomic(
             {"parser_version": parser_version(), "files": output.parsed}, cache / "index.json"
         )
+    if output.documents.is_empty() and output.quarantine.is_empty() and not previous.height:
+        log.warning("the raw directory %s holds no file: nothing to read", raw_dir)
     if output.documents.is_empty() and previous.height:
         # An unmounted disk looks like an empty directory: never drop every year because of it.
         raise EmptyRawDirectory(
@@ -256,7 +345,17 @@ def _update_inventory(layout: WarehouseLayout, raw_dir: Path, workers: int) -> I
     }
     if any(errors.values()):
         pass  # a pipeline bug: keep the previous inventory, report the broken contract
-    elif output.scanned or output.removed or not layout.documents.exists():
+    elif (
+        output.scanned
+        or output.removed
+        or not layout.documents.exists()
+        or not _same_frame(
+            read_parquet(layout.quarantine_part("documents"), QUARANTINE_SCHEMA),
+            output.quarantine,
+        )
+    ):
+        # (A new link out of the raw directory or folder that cannot be listed changes the
+        # quarantine without any file being read.)
         write_parquet_atomic(output.quarantine, layout.quarantine_part("documents"))
         write_parquet_atomic(output.documents, layout.documents)
     elif not _same_frame(read_parquet(layout.documents, DOCUMENTS_SCHEMA), output.documents):
@@ -431,9 +530,16 @@ def file_columns(parsed: FileParse) -> FileColumns:
     return FileColumns(parsed.source_file, parsed.sha256, by_year)
 
 
-def _parse_job(item: tuple[str, str, tuple[int, ...]]) -> FileColumns:
-    source_file, path, years = item
-    return file_columns(parse_file(source_file, Path(path).read_bytes(), years))
+def _parse_job(item: tuple[str, str, str, tuple[int, ...]]) -> FileColumns:
+    source_file, path, raw_dir, years = item
+    try:
+        data, _ = read_raw_file(Path(path), Path(raw_dir))
+    except OSError as error:
+        # Read by the inventory a moment ago, unreadable now: nothing of it is stored, and
+        # the accounting says so (its reports are missing) until the next run reads it.
+        log.warning("%s: %s", source_file, unreadable(error).message)
+        return FileColumns(source_file, "", {})
+    return file_columns(parse_file(source_file, data, years))
 
 
 def parse_files(
@@ -441,7 +547,7 @@ def parse_files(
 ) -> Iterator[FileColumns]:
     """Parse each file for the given years of its reports, in `workers` processes, in file order."""
     jobs = [
-        (name, str(raw_dir / name), tuple(sorted(set(years))))
+        (name, str(raw_dir / name), str(raw_dir), tuple(sorted(set(years))))
         for name, years in sorted(years_of_file.items())
     ]
     with Progress("parse", len(jobs)) as progress:
@@ -508,7 +614,7 @@ def _chunk_name(table: str) -> str:
 
 def _parse_cache(layout: WarehouseLayout) -> Path:
     """Where the inventory leaves the parse of the files it read, for `update_years`."""
-    return layout.root / ".parse-cache"
+    return layout.parse_cache
 
 
 def _cached_parses(layout: WarehouseLayout, documents: pl.DataFrame, version: str) -> set[str]:
@@ -682,21 +788,17 @@ def update_years(
     for plan in plans:
         for source_file in plan.parse:
             wanted[source_file].add(plan.year)
-    layout.root.mkdir(parents=True, exist_ok=True)
-    spill_dir = Path(tempfile.mkdtemp(prefix=".spill-", dir=layout.root))
+    remove_leftovers(layout)
     # The inventory of this run parsed the files it read: take their rows instead of parsing
     # them again. The cache is used once and removed.
     cache = _parse_cache(layout)
-    try:
-        with file_lock(cache.with_suffix(".lock")):
-            cached = _cached_parses(layout, documents, version) & set(wanted)
-            summary = _update_years(
-                layout, raw_dir, plans, wanted, cached, requested, workers, version, spill_dir
-            )
-            shutil.rmtree(cache, ignore_errors=True)
-            return summary
-    finally:
-        shutil.rmtree(spill_dir, ignore_errors=True)
+    with scratch_dir(layout, "spill") as spill_dir, file_lock(cache.with_suffix(".lock")):
+        cached = _cached_parses(layout, documents, version) & set(wanted)
+        summary = _update_years(
+            layout, raw_dir, plans, wanted, cached, requested, workers, version, spill_dir
+        )
+        shutil.rmtree(cache, ignore_errors=True)
+        return summary
 
 
 def _update_years(
@@ -714,7 +816,8 @@ def _update_years(
     sha256: dict[str, str] = {}
     to_parse = {name: years for name, years in wanted.items() if name not in cached}
     for parsed in parse_files(raw_dir, to_parse, workers):
-        sha256[parsed.source_file] = parsed.sha256
+        if parsed.sha256:
+            sha256[parsed.source_file] = parsed.sha256
         buffer.add(parsed)
     buffer.spill()  # every fresh row on disk: a year is assembled by whoever writes it
     summary = ParseSummary(years_requested=requested, files_parsed=sorted({*sha256, *cached}))

@@ -8,6 +8,15 @@ Layout below the warehouse directory (see `WarehouseLayout`):
     parquet/_manifests/<stage>/YYYY.json              what each year's outputs were built from
     parquet/runs.parquet                              one row per pipeline run
     warehouse.duckdb                                  the analysts' database
+    .scratch/                                         every temporary folder (see below)
+
+Temporary folders all live below `.scratch/` (`WarehouseLayout.scratch`): the parse cache the
+inventory leaves for the year partitions (`.scratch/parse-cache/`, rebuilt by every
+inventory), and one private folder per process and purpose (`.scratch/runs/<purpose>-*/`:
+spilled parse chunks, DuckDB's spill files). A private folder holds a lock (flock) on its
+`owner.lock` for as long as its process uses it; a process that dies (killed, out of memory)
+lets go of it, and the next run removes such leftovers (`remove_leftovers`), never the folder
+of a live run.
 
 A reader (a notebook, the next stage) sees either the previous file or the new one, never a
 half-written one: files are written beside their destination and renamed into place, and a
@@ -25,7 +34,9 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -120,6 +131,21 @@ class WarehouseLayout:
     def run_dir(self, run_id: str) -> Path:
         return self.parquet / "_runs" / run_id
 
+    @property
+    def scratch(self) -> Path:
+        """The one folder of every temporary file and folder of the runs (hidden)."""
+        return self.root / ".scratch"
+
+    @property
+    def parse_cache(self) -> Path:
+        """Where the inventory leaves the parse of the files it read, for the year partitions."""
+        return self.scratch / "parse-cache"
+
+    @property
+    def private_scratch(self) -> Path:
+        """The parent of the per-process temporary folders (see `scratch_dir`)."""
+        return self.scratch / "runs"
+
 
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file's bytes, read in blocks."""
@@ -131,8 +157,12 @@ def sha256_file(path: Path) -> str:
 
 
 def _staging_name(path: Path, suffix: str = "tmp") -> Path:
-    # Hidden names are skipped by every reader: a staging file is never taken for data.
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.{suffix}")
+    # Hidden names are skipped by every reader: a staging file is never taken for data. The
+    # writer's pid in the name lets a later run remove what a killed writer left.
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex}.{suffix}")
+
+
+_STAGING = re.compile(r"^\..+\.(\d+)-[0-9a-f]{32}\.(?:tmp|old)$")
 
 
 def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
@@ -325,3 +355,103 @@ def year_locks(layout: WarehouseLayout, years: Iterable[int], *, shared: bool) -
         for year in sorted(set(years)):
             stack.enter_context(file_lock(layout.lock(str(year)), shared=shared))
         yield
+
+
+# ---------------------------------------------------------------------------- scratch folders
+
+OWNER_LOCK = "owner.lock"
+
+
+@contextmanager
+def scratch_dir(layout: WarehouseLayout, purpose: str) -> Iterator[Path]:
+    """A private temporary folder below `layout.scratch`, removed when the block ends.
+
+    Its `owner.lock` is locked (flock) from its creation until the block ends: the lock says
+    "in use" while this process lives, and no longer once it died, which is how
+    `remove_leftovers` tells a dead run's folder from a live one's. Creation and locking
+    happen under the scratch lock, so a cleaner never sees the folder unlocked.
+    """
+    parent = layout.private_scratch
+    parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(layout.scratch / "scratch.lock"):
+        folder = Path(tempfile.mkdtemp(prefix=f"{purpose}-", dir=parent))
+        owner = (folder / OWNER_LOCK).open("a")
+        fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        owner.close()
+
+
+def remove_leftovers(layout: WarehouseLayout) -> list[Path]:
+    """Remove the temporary folders of processes that died; return what was removed.
+
+    A folder whose `owner.lock` is still locked belongs to a live process (a concurrent run)
+    and is left alone. The staging files and folders of atomic writes (beside their
+    destinations below `parquet/`) are removed when the process named in them is gone. What
+    older versions left in the warehouse root (`.spill-*`, `.parse-cache`) is removed too.
+    """
+    removed: list[Path] = []
+    parent = layout.private_scratch
+    if parent.is_dir():
+        with file_lock(layout.scratch / "scratch.lock"):
+            for folder in sorted(parent.iterdir()):
+                if folder.is_dir() and not _in_use(folder):
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed.append(folder)
+    removed.extend(_remove_stale_staging(layout))
+    legacy = [*layout.root.glob(".spill-*"), layout.root / ".parse-cache"]
+    for old in sorted(legacy) if layout.root.is_dir() else []:
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+            removed.append(old)
+    (layout.root / ".parse-cache.lock").unlink(missing_ok=True)
+    return removed
+
+
+def _in_use(folder: Path) -> bool:
+    """True while the process that made the folder holds its owner lock."""
+    try:
+        handle = (folder / OWNER_LOCK).open("a")
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def _remove_stale_staging(layout: WarehouseLayout) -> list[Path]:
+    """Remove the staging files and folders of atomic writes whose writer is gone."""
+    if not layout.parquet.is_dir():
+        return []
+    stale = [
+        path
+        for path in layout.parquet.rglob(".*")
+        if (match := _STAGING.match(path.name)) and not _alive(int(match[1]))
+    ]
+    removed: list[Path] = []
+    for path in sorted(stale):
+        if any(path.is_relative_to(parent) for parent in removed):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """True when a process with this id exists (here: on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, run by another user
+    return True

@@ -157,12 +157,20 @@ def build_warehouse(parquet_dir: Path, db_path: Path, sql_dir: Path = SQL_DIR) -
     return counts
 
 
-def build_database(parquet_dir: Path, path: Path, sql_dir: Path = SQL_DIR) -> dict[str, int]:
-    """Build a complete database file at `path` (replaced if present); return row counts."""
+def build_database(
+    parquet_dir: Path, path: Path, sql_dir: Path = SQL_DIR, temp_dir: Path | None = None
+) -> dict[str, int]:
+    """Build a complete database file at `path` (replaced if present); return row counts.
+
+    DuckDB spills to `temp_dir` when given (the run's scratch folder), else beside `path`.
+    """
     parquet_dir, path, sql_dir = Path(parquet_dir), Path(path), Path(sql_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_database_files(path)
-    with duckdb.connect(str(path), config=build_config()) as con:
+    config = build_config()
+    if temp_dir is not None:
+        config["temp_directory"] = str(temp_dir)
+    with duckdb.connect(str(path), config=config) as con:
         con.execute("set enable_progress_bar = false")  # a batch job's terminal
         tables = [load_source_table(con, source, parquet_dir) for source in SOURCE_TABLES]
         tables.append(load_metrics(con))

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.documents import iter_raw_files, same_stat
+from pipeline.documents import read_raw_file, same_stat, walk_raw_dir
 from pipeline.parse import scan_file
 
 REMOVED = "removed"
+# The cursor value of an entry that could not be read (a link out, a file refused).
+UNREAD = "unread"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,18 +63,38 @@ def find_raw_changes(
     new_cursor: dict[str, str] = {}
     present: set[str] = set()
     scanned = 0
-    for path in iter_raw_files(raw_dir):
-        name = path.relative_to(raw_dir).as_posix()
+    entries = walk_raw_dir(raw_dir)
+    unlisted = [raw.name for raw in entries if raw.is_folder and raw.problem]
+    # Known files below a folder that cannot be listed now are not taken as removed.
+    present.update(name for name in known if any(name.startswith(f) for f in unlisted))
+    for raw in entries:
+        name = raw.name
         present.add(name)
-        stat = path.stat()
         entry = known.get(name)
-        if same_stat(entry, stat):
+        if raw.problem is not None:
+            # Never opened. A new one asks the inventory once, for its quarantine row.
+            if not raw.is_folder and entry is None and cursor.get(name) != UNREAD:
+                without_year.add(name)
+            new_cursor[name] = UNREAD
+            continue
+        try:
+            stat = raw.path.lstat()
+        except OSError:
+            continue  # gone since the walk
+        if same_stat(entry, stat) and entry is not None and entry["sha256"] is not None:
             continue
         if scanned >= limit:
             if name in cursor:
                 new_cursor[name] = cursor[name]  # asked for already; look again next time
             continue  # the next evaluation reads it
-        data = path.read_bytes()
+        try:
+            data, _ = read_raw_file(raw.path, raw_dir)
+        except OSError:
+            # The inventory quarantines it; ask once, not on every evaluation.
+            if entry is None and cursor.get(name) != UNREAD:
+                without_year.add(name)
+            new_cursor[name] = UNREAD
+            continue
         sha256 = hashlib.sha256(data).hexdigest()
         if entry and entry["sha256"] == sha256:
             continue

@@ -31,7 +31,8 @@ class DocumentsFrame(pa.DataFrameModel):
     source_file: str = pa.Field(unique=True)
     size_bytes: int = pa.Field(ge=0)
     mtime_ns: int
-    sha256: str = pa.Field(str_matches=r"^[0-9a-f]{64}$")
+    # None for a file that could not be read (quarantined; read again on the next run).
+    sha256: str = pa.Field(str_matches=r"^[0-9a-f]{64}$", nullable=True)
     encoding: str = pa.Field(nullable=True)
     parser_version: str
     reports: pl.Int32 = pa.Field(ge=0)
@@ -114,7 +115,7 @@ class StatisticsFrame(pa.DataFrameModel):
 
     @pa.dataframe_check
     def value_matches_kind(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        """A number has a value; empty, na and text have none (empty is not zero)."""
+        """A number has a value; empty, na, text and implausible have none (empty is not zero)."""
         return data.lazyframe.select(
             (pl.col("value_kind") == "number") == pl.col("value").is_not_null()
         )
