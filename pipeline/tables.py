@@ -214,10 +214,28 @@ def parse_old_table(lines: Sequence[Line]) -> TableResult:
         header = _header_lines(region)
         lead = region[:header] if header else _lead_in(lines, start)
         attempt = _read_old_table(region[header:], _value_columns(lead))
+        last = next((ln for ln in reversed(lines) if ln.text), None)
+        if attempt.figures and region and region[-1] is last:
+            _flag_cut_off(attempt, grid_rows(region[header:], _old_label))
         if attempt.figures:
             return attempt
         attempts.append(attempt)
     return attempts[0] if attempts else TableResult()
+
+
+def _flag_cut_off(result: TableResult, rows: list[GridRow]) -> None:
+    """A table that runs to the end of the text and ends on a row with no value was cut off
+    (a truncated download): the rows read are kept, the rest is missing."""
+    if rows and rows[-1].labels and not rows[-1].values:
+        result.rejected.append(
+            Rejected(
+                "table_truncated",
+                f"the table ends in mid-row ({rows[-1].label!r}, no value) at the end of the "
+                "text: the rows read are kept, the rows after them are missing",
+                rows[-1].line,
+                rows[-1].label,
+            )
+        )
 
 
 def _read_old_table(body: list[Line], columns: list[str]) -> TableResult:

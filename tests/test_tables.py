@@ -227,3 +227,12 @@ def test_fujian_old_table_keeps_cumulative_apart_and_no_sub_row_under_an_unknown
     assert ("proactive.total", "total") not in got
     reasons = {(r.reason, r.source_line) for r in result.rejected}
     assert {("unknown_label", 2), ("unknown_label", 3), ("unknown_label", 4)} <= reasons
+
+
+def test_old_table_cut_off_in_mid_row_is_flagged_and_keeps_what_was_read():
+    text = "统计指标 | 单位 | 统计数 |\n三、依申请公开情况 | —— | |\n(一)收到申请数 | 件 | 0 |\n1."
+    result = parse_old_table(split_lines(text))
+    assert [(f.metric, f.value) for f in result.figures] == [("apply.received", 0.0)]
+    assert [(r.reason, r.source_line) for r in result.rejected] == [("table_truncated", 4)]
+    whole = parse_old_table(split_lines(text.rsplit("\n", 1)[0]))
+    assert whole.rejected == []
