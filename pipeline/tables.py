@@ -643,36 +643,18 @@ def _read_review(region: list[Line], start: Line) -> TableResult:
             break
     catalogue = metrics()
     if len(collected) == len(codes) and _row_numbers_or_empty(collected):
-        for code, cell in zip(codes, collected, strict=True):
-            metric = catalogue[code]
-            result.figures.append(
-                _figure(
-                    metric,
-                    "total",
-                    parse_value(cell.text),
-                    metric.label,
-                    cell.line,
-                    "review_litigation",
-                    "position",
-                )
-            )
+        result.figures.extend(
+            _review_figure(catalogue[code], cell, "position")
+            for code, cell in zip(codes, collected, strict=True)
+        )
         return result
     if collected and is_lossy(rows) and len(collected) < len(codes):
         groups = [(tuple(range(g * 5, g * 5 + 4)), g * 5 + 4) for g in range(len(codes) // 5)]
         forced, why = _forced_cells(collected, len(codes), groups)
-        for index, cell in forced.items():
-            metric = catalogue[codes[index]]
-            result.figures.append(
-                _figure(
-                    metric,
-                    "total",
-                    parse_value(cell.text),
-                    metric.label,
-                    cell.line,
-                    "review_litigation",
-                    "identity",
-                )
-            )
+        result.figures.extend(
+            _review_figure(catalogue[codes[index]], cell, "identity")
+            for index, cell in forced.items()
+        )
         if why is None:
             return result
         message = f"table 4 prints {len(collected)} of {len(codes)} cells: {why}"
@@ -687,6 +669,12 @@ def _read_review(region: list[Line], start: Line) -> TableResult:
         )
     )
     return result
+
+
+def _review_figure(metric: Metric, cell: Cell, read_by: str) -> Figure:
+    """A table-4 figure: its column names the metric; the label is the catalogue's."""
+    value = parse_value(cell.text)
+    return _figure(metric, "total", value, metric.label, cell.line, "review_litigation", read_by)
 
 
 def _review_header(row: GridRow) -> bool:
