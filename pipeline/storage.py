@@ -12,7 +12,8 @@ Layout below the warehouse directory (see `WarehouseLayout`):
 
 Temporary folders all live below `.scratch/` (`WarehouseLayout.scratch`): the parse cache the
 inventory leaves for the year partitions (`.scratch/parse-cache/`, rebuilt by every
-inventory), and one private folder per process and purpose (`.scratch/runs/<purpose>-*/`:
+inventory), dbt's target folder (`.scratch/dbt/`, reused by every warehouse build), and one
+private folder per process and purpose (`.scratch/runs/<purpose>-*/`:
 spilled parse chunks, DuckDB's spill files). A private folder holds a lock (flock) on its
 `owner.lock` for as long as its process uses it; a process that dies (killed, out of memory)
 lets go of it, and the next run removes such leftovers (`remove_leftovers`), never the folder
@@ -140,6 +141,12 @@ class WarehouseLayout:
     def parse_cache(self) -> Path:
         """Where the inventory leaves the parse of the files it read, for the year partitions."""
         return self.scratch / "parse-cache"
+
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder for this warehouse's builds: compiled SQL and the parse state it
+        reuses from one build to the next (used under the warehouse lock only)."""
+        return self.scratch / "dbt"
 
     @property
     def private_scratch(self) -> Path:

@@ -10,7 +10,7 @@ evaluations as (
         report_id,
         rule,
         status,
-    from reconciliation
+    from {{ source('warehouse', 'reconciliation') }}
 ),
 
 counted as (
@@ -37,7 +37,7 @@ final as (
         coalesce(counted.rules_not_assessable, 0) as rules_not_assessable,
         coalesce(counted.failing_rules, []::varchar[]) as failing_rules,
         coalesce(counted.rules_failed, 0) = 0 as is_consistent,
-    from reports
+    from {{ source('warehouse', 'reports') }}
     left join counted using (report_id)
 )
 
