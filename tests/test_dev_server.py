@@ -85,10 +85,10 @@ def test_make_dev_serves_the_named_location_and_stops_cleanly_on_ctrl_c(
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
+    paths = [f"RAW_DIR={tmp_path / 'raw'}", f"WAREHOUSE_DIR={tmp_path / 'warehouse'}"]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            ["make", "--no-print-directory", "dev", f"UV={uv}", f"DEV_PORT={port}"]
-            + [f"RAW_DIR={tmp_path / 'raw'}", f"WAREHOUSE_DIR={tmp_path / 'warehouse'}"],
+            ["make", "--no-print-directory", "dev", f"UV={uv}", f"DEV_PORT={port}", *paths],
             cwd=ROOT,
             env={**os.environ, "DAGSTER_HOME": str(home)},
             stdout=output,
