@@ -694,7 +694,10 @@ class SourceLines:
         if self.raw_dir is None:
             return None
         path = self.raw_dir / source_file
-        return path if path.is_file() else None
+        try:
+            return path if path.is_file() else None
+        except OSError:  # a folder the run may not search: cited, not quoted
+            return None
 
     def uri(self, source_file: str) -> str | None:
         path = self.path(source_file)
