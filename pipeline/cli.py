@@ -25,6 +25,7 @@ from dagster._utils.error import SerializableErrorInfo
 from pipeline.defs.partitions import FORCE_TAG, MODE_TAG, range_tags
 from pipeline.defs.resources import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR, PipelineStorage
 from pipeline.dictionary import DEFAULT_OUTPUT as DEFAULT_DICTIONARY
+from pipeline.instance import process_tags, project_instance
 from pipeline.model import RUNS_SCHEMA
 from pipeline.reconcile import FAILED
 from pipeline.storage import read_parquet, read_table
@@ -103,14 +104,19 @@ def _error_chain(error: SerializableErrorInfo | None) -> list[str]:
 
 
 def execute(storage: PipelineStorage, first: int, last: int, tags: dict[str, str]) -> int:
-    """One in-process run of the whole job over the years first..last; an exit status."""
+    """One in-process run of the whole job over the years first..last; an exit status.
+
+    The run is recorded in the project's Dagster instance (`pipeline/instance.py`), so the UI
+    shows it, and its warehouse step takes the instance's `duckdb_writer` pool slot.
+    """
     from pipeline.definitions import pipeline_definitions
 
     job = pipeline_definitions(storage).resolve_job_def("pipeline_job")
-    with dg.DagsterInstance.ephemeral() as instance:
+    # Recorded in the project's instance (DAGSTER_HOME, else deploy/): the UI shows the run.
+    with project_instance() as instance:
         result = job.execute_in_process(
             instance=instance,
-            tags={**range_tags(first, last), **tags},
+            tags={**range_tags(first, last), **tags, **process_tags()},
             raise_on_error=False,
             # Dagster's own step events stay off the terminal; the stages' progress lines
             # (logger `pipeline.progress`) and warnings are what a user watches.

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
 import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -30,9 +29,8 @@ import duckdb
 from pipeline.documents import decode_document
 from pipeline.model import TEMPLATES
 from pipeline.reconcile import rules as rule_catalogue
-from pipeline.storage import WarehouseLayout
+from pipeline.storage import WarehouseLayout, write_text_atomic
 
-REPORT_NAME = "report.html"
 # (source file, first line, last line) of a report in its file.
 Span = tuple[str, int | None, int | None]
 HARMONISED_MART = "mart_harmonised_metrics"
@@ -696,7 +694,10 @@ class SourceLines:
         if self.raw_dir is None:
             return None
         path = self.raw_dir / source_file
-        return path if path.is_file() else None
+        try:
+            return path if path.is_file() else None
+        except OSError:  # a folder the run may not search: cited, not quoted
+            return None
 
     def uri(self, source_file: str) -> str | None:
         path = self.path(source_file)
@@ -1331,19 +1332,20 @@ def write_report(warehouse_dir: Path, raw_dir: Path | None = None, out: Path | N
     and link the raw files. `out` defaults to `warehouse_dir/report.html`; the file is written
     beside its destination and renamed into place.
     """
+    return publish_report(warehouse_dir, raw_dir, out)[0]
+
+
+def publish_report(
+    warehouse_dir: Path, raw_dir: Path | None = None, out: Path | None = None
+) -> tuple[Path, ReportData]:
+    """`write_report`, also returning what the page shows (the `report` asset's metadata)."""
     warehouse_dir = Path(warehouse_dir)
-    database = WarehouseLayout(warehouse_dir).database
-    if not database.is_file():
-        raise FileNotFoundError(f"no warehouse at {database}; run the pipeline first")
-    with duckdb.connect(str(database), read_only=True) as con:
+    layout = WarehouseLayout(warehouse_dir)
+    if not layout.database.is_file():
+        raise FileNotFoundError(f"no warehouse at {layout.database}; run the pipeline first")
+    with duckdb.connect(str(layout.database), read_only=True) as con:
         data = load_report_data(con)
     page = render_report(data, warehouse_dir, Path(raw_dir) if raw_dir is not None else None)
-    target = Path(out) if out is not None else warehouse_dir / REPORT_NAME
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        staging.write_text(page, encoding="utf-8")
-        os.replace(staging, target)
-    finally:
-        staging.unlink(missing_ok=True)
-    return target
+    target = Path(out) if out is not None else layout.report
+    write_text_atomic(page, target)
+    return target, data

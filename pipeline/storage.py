@@ -99,6 +99,11 @@ class WarehouseLayout:
     def database(self) -> Path:
         return self.root / "warehouse.duckdb"
 
+    @property
+    def report(self) -> Path:
+        """The HTML quality report (`pipeline/report.py`), refreshed by every run."""
+        return self.root / "report.html"
+
     def file(self, name: str) -> Path:
         return self.parquet / name
 
@@ -191,6 +196,18 @@ def write_json_atomic(payload: dict[str, Any], path: Path) -> None:
         temporary.write_text(
             json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8"
         )
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_text_atomic(text: str, path: Path) -> None:
+    """Write a text file (UTF-8) beside its destination, then rename it into place: a reader
+    sees the old file or the new one, whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _staging_name(path)
+    try:
+        temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -76,3 +76,14 @@ def reconcile_version() -> str:
 def warehouse_version() -> str:
     """Version of the warehouse build: loader, SQL models and the catalogue it loads."""
     return digest_files([*WAREHOUSE_FILES, *SQL.rglob("*.sql")])
+
+
+# What the quality report depends on besides the warehouse: the page, and the decoding it uses to
+# quote source lines from the raw files.
+REPORT_FILES = (PACKAGE / "report.py", PACKAGE / "documents.py", PACKAGE / "html.py")
+
+
+@cache
+def report_version() -> str:
+    """Version of the HTML quality report (`report.html`)."""
+    return digest_files(REPORT_FILES)

@@ -8,7 +8,7 @@ import dagster as dg
 
 from pipeline.definitions import defs
 
-STAGES = ["documents", "reports", "statistics", "reconciliation", "warehouse"]
+STAGES = ["documents", "reports", "statistics", "reconciliation", "warehouse", "report"]
 
 
 def test_definitions_load_every_stage():
