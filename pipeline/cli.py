@@ -49,7 +49,6 @@ def _storage(args: argparse.Namespace) -> PipelineStorage | None:
     return PipelineStorage(
         raw_dir=str(raw_dir),
         warehouse_dir=str(warehouse_dir),
-        sql_dir=args.sql_dir or "",
         workers=args.workers,
     )
 
@@ -291,7 +290,7 @@ def _extract(args: argparse.Namespace) -> int:
 def _dictionary(args: argparse.Namespace) -> int:
     from pipeline.dictionary import write_dictionary
 
-    out = write_dictionary(Path(args.out), Path(args.sql_dir) if args.sql_dir else None)
+    out = write_dictionary(Path(args.out))
     print(f"data dictionary written to {out}")
     return EXIT_OK
 
@@ -415,7 +414,6 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (run, backfill):
         command.add_argument("--raw-dir", default=DEFAULT_RAW_DIR)
         command.add_argument("--warehouse-dir", default=DEFAULT_WAREHOUSE_DIR)
-        command.add_argument("--sql-dir", default="", help="SQL models (default: sql/)")
         command.add_argument(
             "--workers",
             type=positive_int,
@@ -443,10 +441,10 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--json", action="store_true", help="JSON instead of a table")
     extract.set_defaults(handler=_extract)
     dictionary = commands.add_parser(
-        "dictionary", help="write the data dictionary (docs/data_dictionary.md) from schemas/"
+        "dictionary",
+        help="write the data dictionary (docs/data_dictionary.md) from the dbt project in sql/",
     )
     dictionary.add_argument("--out", default=str(DEFAULT_DICTIONARY))
-    dictionary.add_argument("--sql-dir", default="", help="SQL models (default: sql/)")
     dictionary.set_defaults(handler=_dictionary)
     report = commands.add_parser(
         "report", help="write a self-contained quality report (report.html) of a warehouse"

@@ -42,7 +42,14 @@ _DBT_LOCK = threading.Lock()
 
 
 class DbtBuildFailed(RuntimeError):
-    """dbt reported an error: a model that would not build or a test that failed."""
+    """dbt reported an error: a model that would not build or a test that failed.
+
+    `nodes` holds what dbt did with every node it ran, the failed ones included.
+    """
+
+    def __init__(self, message: str, nodes: Sequence[NodeResult] = ()) -> None:
+        super().__init__(message)
+        self.nodes = list(nodes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,11 @@ class NodeResult:
     message: str | None
     seconds: float
     failures: int | None
+
+    @property
+    def name(self) -> str:
+        """The node's name: a model's name, or a test's (its asset check's name)."""
+        return self.unique_id.split(".")[2]
 
     @property
     def resource_type(self) -> str:
@@ -186,7 +198,8 @@ def invoke(
         if outcome.exception is not None:
             failed.append(f"{type(outcome.exception).__name__}: {outcome.exception}")
         raise DbtBuildFailed(
-            f"dbt {args[0]} failed in {project_dir}: " + ("; ".join(failed) or "no detail")
+            f"dbt {args[0]} failed in {project_dir}: " + ("; ".join(failed) or "no detail"),
+            results,
         )
     return results
 

@@ -189,9 +189,7 @@ def publish_warehouse(
         signature = warehouse_signature(layout, sql_dir)
         stored = read_json(layout.file(WAREHOUSE_MANIFEST)) or {}
         subset = bool(select) and database.exists()
-        rebuild = (
-            subset or force or not database.exists() or stored.get("signature") != signature
-        )
+        rebuild = subset or force or not database.exists() or stored.get("signature") != signature
         refuse_live_writer(database)
         try:
             if rebuild:

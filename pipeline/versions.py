@@ -40,11 +40,10 @@ PARSER_FILES = (
 RECONCILE_FILES = (PACKAGE / "reconcile.py", SCHEMAS / "rules.yaml")
 WAREHOUSE_FILES = (
     PACKAGE / "warehouse.py",
-    PACKAGE / "dictionary.py",
+    PACKAGE / "dbt.py",
     PACKAGE / "harmonised.py",
     SCHEMAS / "metrics.yaml",
     SCHEMAS / "harmonised.yaml",
-    SCHEMAS / "dictionary.yaml",
 )
 
 
@@ -74,8 +73,10 @@ def reconcile_version() -> str:
 
 @cache
 def warehouse_version() -> str:
-    """Version of the warehouse build: loader, SQL models and the catalogue it loads."""
-    return digest_files([*WAREHOUSE_FILES, *SQL.rglob("*.sql")])
+    """Version of the warehouse build: loader, the dbt project and the catalogue it loads."""
+    from pipeline.dbt import project_files
+
+    return digest_files([*WAREHOUSE_FILES, *project_files(SQL)])
 
 
 # What the quality report depends on besides the warehouse: the page, and the decoding it uses to

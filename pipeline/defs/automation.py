@@ -7,6 +7,7 @@ import dagster as dg
 
 from pipeline.defs.partitions import MODE_TAG, all_year_keys, range_tags
 from pipeline.defs.resources import PipelineStorage
+from pipeline.defs.warehouse.assets import GROUP
 from pipeline.model import DOCUMENTS_SCHEMA
 from pipeline.storage import read_parquet
 from pipeline.watch import find_raw_changes
@@ -24,7 +25,7 @@ pipeline_job = dg.define_asset_job(
 inventory_job = dg.define_asset_job(
     "inventory_job",
     selection=dg.AssetSelection.assets("documents", "reconciliation")
-    | dg.AssetSelection.assets("warehouse").downstream(),
+    | dg.AssetSelection.groups(GROUP).downstream(),
     description="Inventory the raw directory, republish the warehouse and its report.",
 )
 

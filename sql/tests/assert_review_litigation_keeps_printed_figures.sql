@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'mart_review_litigation'}}}) }}
+
 -- A mart never changes a printed figure: every review and litigation total of
 -- mart_review_litigation is the figure `statistics` holds for that report, as printed.
 with

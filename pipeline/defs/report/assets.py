@@ -1,6 +1,7 @@
 """Stage 5: the quality report, `report.html` in the warehouse directory, refreshed by every run.
 
-Downstream of the `warehouse` asset (the published DuckDB file, which it reads read-only).
+Downstream of every model of the warehouse (the published DuckDB file, which it reads
+read-only).
 """
 
 from collections.abc import Iterator
@@ -9,12 +10,13 @@ import dagster as dg
 import duckdb
 
 from pipeline.defs.resources import PipelineStorage
+from pipeline.defs.warehouse.assets import warehouse
 from pipeline.report import publish_report
 from pipeline.versions import report_version
 
 
 @dg.asset(
-    deps=["warehouse"],
+    deps=[warehouse],
     group_name="reports_pipeline",
     kinds={"html"},
     code_version=report_version(),
