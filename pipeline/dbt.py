@@ -37,6 +37,9 @@ SPILL_VARIABLE = "PIPELINE_DUCKDB_SPILL"
 _PROJECT_FILES = ("*.yml", "*.sql", "*.md")
 _STAMP = "manifest.stamp.json"
 
+# The statuses of a node that did not build or a test that did not pass.
+_FAILED = ("error", "fail", "runtime error")
+
 # dbt keeps process-wide state (flags, its event logger, the adapter): one invocation at a time.
 _DBT_LOCK = threading.Lock()
 
@@ -194,7 +197,12 @@ def invoke(
         for result in getattr(outcome.result, "results", None) or []
     ]
     if not outcome.success:
-        failed = [f"{r.unique_id}: {r.status}: {r.message}" for r in results if not r.ok]
+        failed = [
+            f"{r.unique_id}: {r.status}: {r.message}" for r in results if r.status in _FAILED
+        ]
+        skipped = sum(1 for r in results if r.status == "skipped")
+        if skipped:
+            failed.append(f"{skipped} node(s) downstream skipped")
         if outcome.exception is not None:
             failed.append(f"{type(outcome.exception).__name__}: {outcome.exception}")
         raise DbtBuildFailed(

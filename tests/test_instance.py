@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.dagster_run import DagsterRun
 
 from pipeline.cli import main
@@ -22,6 +23,9 @@ from pipeline.defs.warehouse.assets import DUCKDB_POOL
 from pipeline.instance import DEPLOY_DIR, HOST_TAG, PID_TAG, instance_home
 
 pytestmark = pytest.mark.slow
+
+# Some dbt models, each its own asset.
+MARTS = ("mart_applications", "mart_data_quality", "mart_report_rates", "stg_statistics__figures")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,10 +77,17 @@ def test_a_cli_run_is_recorded_in_the_instance_with_its_materialisations(
         assert run.tags[MODE_TAG] == "run"
         assert run.tags[PID_TAG] == str(os.getpid())
         assert run.tags[HOST_TAG] == socket.gethostname()
-        for key in ("documents", "reconciliation", "warehouse", "report"):
+        for key in ("documents", "reconciliation", *MARTS, "report"):
             event = instance.get_latest_materialization_event(dg.AssetKey(key))
             assert event is not None, key
             assert event.run_id == run.run_id
+        # Every dbt test is a check with its result, in the UI as in dbt.
+        check = dg.AssetCheckKey(
+            dg.AssetKey("mart_applications"), "unique_mart_applications_report_id"
+        )
+        (record,) = instance.event_log_storage.get_asset_check_execution_history(check, limit=5)
+        assert record.run_id == run.run_id
+        assert record.status == AssetCheckExecutionRecordStatus.SUCCEEDED
         # The warehouse step took the pool's one slot and gave it back.
         info = instance.event_log_storage.get_concurrency_info(DUCKDB_POOL)
         assert info.slot_count == 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import polars as pl
 import pytest
 
 from pipeline.catalogue import metrics
+from pipeline.dbt import DbtBuildFailed
 from pipeline.model import (
     QUARANTINE_SCHEMA,
     REPORTS_SCHEMA,
@@ -353,6 +356,11 @@ def test_partition_files_without_the_year_column_still_get_it(tmp_path: Path) ->
     pl.DataFrame([figure(NEW, 2020, "apply.new", 1.0, "requests")], schema=STATISTICS_SCHEMA).drop(
         "report_year"
     ).write_parquet(partition / "part-0.parquet")
+    # The figure's report (dbt's relationships test holds every figure to one).
+    write_by_year(
+        pl.DataFrame([report(NEW, report_year=2020)], schema=REPORTS_SCHEMA),
+        parquet_dir / "reports",
+    )
     build_warehouse(parquet_dir, tmp_path / "w.duckdb")
     assert query(tmp_path / "w.duckdb", "select report_year, metric from statistics") == [
         (2020, "apply.new")
@@ -602,36 +610,66 @@ def test_no_temporary_file_is_left_and_readers_can_open_it(
             con.execute("create table scratch (a integer)")
 
 
+def copy_project(tmp_path: Path) -> Path:
+    """A copy of the shipped dbt project (without its build state), to add models to."""
+    project = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    return project
+
+
 def test_a_failed_build_keeps_the_previous_warehouse(tmp_path: Path) -> None:
     parquet_dir = tmp_path / "parquet"
     write_inputs(parquet_dir)
     db_path = tmp_path / "w.duckdb"
     build_warehouse(parquet_dir, db_path)
-    broken = tmp_path / "sql"
-    (broken / "marts").mkdir(parents=True)
-    (broken / "marts" / "mart_broken.sql").write_text("select * from no_such_table\n")
-    with pytest.raises(duckdb.Error):
+    broken = copy_project(tmp_path)
+    (broken / "models" / "marts" / "mart_broken.sql").write_text("select * from no_such_table\n")
+    with pytest.raises(DbtBuildFailed, match="mart_broken"):
         build_warehouse(parquet_dir, db_path, sql_dir=broken)
     assert not temporary_path(db_path).exists()
     assert query(db_path, "select count(*) from mart_applications") == [(4,)]
 
 
-def test_models_run_staging_first_then_marts_sorted(tmp_path: Path) -> None:
-    sql_dir = tmp_path / "sql"
-    (sql_dir / "staging").mkdir(parents=True)
-    (sql_dir / "marts").mkdir()
-    (sql_dir / "marts" / "a_mart.sql").write_text("select count(*) as n from stg_b;\n")
-    (sql_dir / "staging" / "stg_b.sql").write_text("-- grain\nselect 1 as one -- trailing\n")
-    counts = build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb", sql_dir=sql_dir)
-    assert list(counts)[-2:] == ["stg_b", "a_mart"]
-    assert query(tmp_path / "w.duckdb", "select n from a_mart") == [(1,)]
+def test_a_failed_dbt_test_keeps_the_previous_warehouse_and_names_the_test(
+    tmp_path: Path,
+) -> None:
+    parquet_dir = tmp_path / "parquet"
+    write_inputs(parquet_dir)
+    db_path = tmp_path / "w.duckdb"
+    build_warehouse(parquet_dir, db_path)
+    project = copy_project(tmp_path)
+    # A singular test that finds a row: every build must now fail on it.
+    (project / "tests" / "assert_no_report_exists.sql").write_text(
+        "select report_id from {{ ref('mart_data_quality') }}\n"
+    )
+    with pytest.raises(DbtBuildFailed, match="assert_no_report_exists") as failure:
+        build_warehouse(parquet_dir, db_path, sql_dir=project)
+    (failed,) = [node for node in failure.value.nodes if node.status == "fail"]
+    assert (failed.name, failed.status, failed.failures) == ("assert_no_report_exists", "fail", 4)
+    assert not temporary_path(db_path).exists()
+    assert query(db_path, "select count(*) from mart_data_quality") == [(4,)]
+
+
+def test_models_build_in_the_order_of_their_refs_not_their_names(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    models = project / "models"
+    (models / "marts" / "a_mart.sql").write_text("select n + 1 as n from {{ ref('z_staging') }}\n")
+    (models / "staging" / "z_staging.sql").write_text("select 1 as n\n")
+    counts = build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb", sql_dir=project)
+    assert counts["a_mart"] == counts["z_staging"] == 1
+    assert query(tmp_path / "w.duckdb", "select n from a_mart") == [(2,)]
 
 
 def test_every_shipped_model_is_lower_case_and_ends_with_final() -> None:
-    for path in sorted(SQL_DIR.glob("*/*.sql")):
+    models = sorted((SQL_DIR / "models").glob("*/*.sql"))
+    assert len(models) >= 9
+    for path in models:
         text = path.read_text(encoding="utf-8")
         assert text.startswith("-- "), path
-        assert text.rstrip().endswith("select * from final"), path
+        # The last select is the final CTE, its count columns cast by the counts macro or not.
+        assert re.search(
+            r"(select \* from final|\{\{ select_with_counts\('final', \[[^]]*\]\) \}\})\s*$", text
+        ), path
         code = "\n".join(line.split("--")[0] for line in text.splitlines())
         for keyword in ("SELECT", "FROM", "WHERE", "GROUP BY", "WITH", "JOIN"):
             assert keyword not in code, (path, keyword)

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
 from pipeline.dbt import DbtBuildFailed, NodeResult, prepared_project
 from pipeline.defs.partitions import FORCE_TAG, MODE_TAG
@@ -33,20 +33,33 @@ PROJECT = prepared_project()
 
 class WarehouseTranslator(DagsterDbtTranslator):
     """dbt's defaults (asset key = model name, description and columns from the schema files),
-    with every model in the `warehouse` group."""
+    with every model in the `warehouse` group and every test a blocking check: a failed test
+    keeps the previous warehouse, and nothing downstream (the quality report) runs on it."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return GROUP
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        return spec._replace(blocking=True) if spec is not None else None
 
 
 TRANSLATOR = WarehouseTranslator(DagsterDbtTranslatorSettings(enable_code_references=False))
 
 
-def catalogue_spec(key: str, description: str, source: str) -> dg.AssetSpec:
+def catalogue_spec(key: str, description: str, grain: str, source: str) -> dg.AssetSpec:
     """A table the warehouse loads from a catalogue in `schemas/` (not built by any run)."""
     return dg.AssetSpec(
         key,
-        description=f"{description} Loaded from `{source}` by every warehouse build.",
+        description=(
+            f"{description}\n\nGrain: {grain}. Loaded from `{source}` by every warehouse build."
+        ),
         group_name="catalogues",
         kinds={"yaml"},
         metadata={"source": source},
@@ -57,16 +70,19 @@ catalogues = [
     catalogue_spec(
         "metrics",
         "The metric catalogue: every metric code with its Chinese label and English name.",
+        "one row per metric code",
         "schemas/metrics.yaml",
     ),
     catalogue_spec(
         "harmonised_metrics",
         "The harmonised metrics: figures comparable across the 2019 template change.",
+        "one row per harmonised metric",
         "schemas/harmonised.yaml",
     ),
     catalogue_spec(
         "harmonised_sources",
         "Where each harmonised figure comes from, in priority order.",
+        "one row per harmonised metric and source",
         "schemas/harmonised.yaml",
     ),
 ]
