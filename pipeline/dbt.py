@@ -197,9 +197,7 @@ def invoke(
         for result in getattr(outcome.result, "results", None) or []
     ]
     if not outcome.success:
-        failed = [
-            f"{r.unique_id}: {r.status}: {r.message}" for r in results if r.status in _FAILED
-        ]
+        failed = [f"{r.unique_id}: {r.status}: {r.message}" for r in results if r.status in _FAILED]
         skipped = sum(1 for r in results if r.status == "skipped")
         if skipped:
             failed.append(f"{skipped} node(s) downstream skipped")
