@@ -203,8 +203,11 @@ def invoke(
             failed.append(f"{skipped} node(s) downstream skipped")
         if outcome.exception is not None:
             failed.append(f"{type(outcome.exception).__name__}: {outcome.exception}")
+        # The files it wrote, quoted: an error of the file system (a full disk) names them.
+        written = f"database '{database}', " if database is not None else ""
         raise DbtBuildFailed(
-            f"dbt {args[0]} failed in {project_dir}: " + ("; ".join(failed) or "no detail"),
+            f"dbt {args[0]} of {project_dir} failed ({written}target folder '{target}'): "
+            + ("; ".join(failed) or "no detail"),
             results,
         )
     return results

@@ -166,8 +166,12 @@ def check_results(
     nodes: Sequence[NodeResult], checks: Mapping[str, dg.AssetCheckKey], *, rebuilt: bool
 ) -> Iterator[dg.AssetCheckResult]:
     """The result of each selected check that dbt ran as a test (a failed build reports only
-    the tests it reached)."""
-    by_name = {node.name: node for node in nodes if node.resource_type == "test"}
+    the tests it ran, not those it skipped after a failure upstream)."""
+    by_name = {
+        node.name: node
+        for node in nodes
+        if node.resource_type == "test" and node.status != "skipped"  # skipped: never ran
+    }
     for name, check in checks.items():
         node = by_name.get(name)
         if node is None:
