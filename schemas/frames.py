@@ -10,6 +10,8 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
+from pipeline.agency import KINDS as AGENCY_KINDS
+from pipeline.agency import LEVELS as AGENCY_LEVELS
 from pipeline.catalogue import metric_codes
 from pipeline.model import (
     FIGURE_DIMENSIONS,
@@ -55,6 +57,14 @@ class ReportsFrame(pa.DataFrameModel):
     line_start: pl.Int32 = pa.Field(ge=1)
     line_end: pl.Int32 = pa.Field(ge=1)
     spam_detected: bool
+    agency_id: str = pa.Field(nullable=True)
+    agency_name: str = pa.Field(nullable=True)
+    agency_kind: str = pa.Field(nullable=True, isin=list(AGENCY_KINDS))
+    agency_level: str = pa.Field(nullable=True, isin=list(AGENCY_LEVELS))
+    division_code: str = pa.Field(nullable=True, str_matches=r"^\d{6}$")
+    province: str = pa.Field(nullable=True)
+    city: str = pa.Field(nullable=True)
+    county: str = pa.Field(nullable=True)
 
     @pa.dataframe_check
     def span_is_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
