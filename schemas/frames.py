@@ -21,7 +21,7 @@ from pipeline.model import (
     TEMPLATES,
     VALUE_KINDS,
 )
-from pipeline.reconcile import rules
+from pipeline.reconcile import inspection_subjects, rules
 
 # Metrics whose value may be negative as printed: the signed change in item counts (本年增/减).
 SIGNED_METRIC_SUFFIX = ".change"
@@ -161,7 +161,8 @@ class ReconciliationFrame(pa.DataFrameModel):
     report_id: str
     report_year: pl.Int32 = pa.Field(ge=2007, le=2100)
     rule: str = pa.Field(isin=sorted(rules()))
-    subject: str = pa.Field(isin=sorted(metric_codes()))
+    # a metric code, or what an inspectors' rule checked (published_on, a content, a table)
+    subject: str = pa.Field(isin=sorted(metric_codes() | inspection_subjects()))
     dimension: str = pa.Field(isin=list(FIGURE_DIMENSIONS))
     status: str = pa.Field(isin=["pass", "fail", "not_assessable"])
     lhs: float = pa.Field(nullable=True)
