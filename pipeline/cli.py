@@ -287,6 +287,60 @@ def _extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _export(args: argparse.Namespace) -> int:
+    from pipeline.export import export_workbook
+
+    warehouse = Path(args.warehouse_dir) / "warehouse.duckdb"
+    if not warehouse.is_file():
+        print(
+            f"error: no warehouse.duckdb under {args.warehouse_dir}: run the pipeline first",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    try:
+        sheets = export_workbook(
+            warehouse,
+            Path(args.xlsx),
+            raw_dir=Path(args.raw_dir) if args.raw_dir else None,
+            year=args.year,
+            region=args.region or None,
+        )
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"workbook written to {args.xlsx}: {len(sheets)} sheets ({', '.join(sheets)})")
+    return EXIT_OK
+
+
+def _problems(args: argparse.Namespace) -> int:
+    from pipeline.problems import write_problems
+
+    warehouse = Path(args.warehouse_dir) / "warehouse.duckdb"
+    if not warehouse.is_file():
+        print(
+            f"error: no warehouse.duckdb under {args.warehouse_dir}: run the pipeline first",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    try:
+        text = write_problems(
+            warehouse,
+            Path(args.raw_dir) if args.raw_dir else None,
+            args.agency,
+            year=args.year,
+            fmt=args.format,
+        )
+    except LookupError as error:
+        print(f"error: {error.args[0]}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"problem list written to {args.out}")
+    else:
+        sys.stdout.write(text + "\n")
+    return EXIT_OK
+
+
 def _dictionary(args: argparse.Namespace) -> int:
     from pipeline.dictionary import write_dictionary
 
@@ -440,6 +494,28 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("file")
     extract.add_argument("--json", action="store_true", help="JSON instead of a table")
     extract.set_defaults(handler=_extract)
+    export = commands.add_parser(
+        "export", help="write an Excel workbook: a sheet per mart and the failing checks"
+    )
+    export.add_argument("--xlsx", required=True, help="the workbook to write")
+    export.add_argument("--year", type=int, default=None, help="only this report year")
+    export.add_argument(
+        "--region", default="", help="only this division (6-digit code; 370000 = a province)"
+    )
+    problems = commands.add_parser(
+        "problems", help="the list of problems to send back to one agency (in Chinese)"
+    )
+    problems.add_argument("--agency", required=True, help="agency_id, normalised or printed name")
+    problems.add_argument("--year", type=int, default=None, help="only this report year")
+    problems.add_argument("--format", choices=("text", "md", "html"), default="text")
+    problems.add_argument("--out", default="", help="write to this file instead of stdout")
+    for command in (export, problems):
+        command.add_argument("--warehouse-dir", default=DEFAULT_WAREHOUSE_DIR)
+        command.add_argument(
+            "--raw-dir", default=DEFAULT_RAW_DIR, help="raw files, to quote the printed lines"
+        )
+    export.set_defaults(handler=_export)
+    problems.set_defaults(handler=_problems)
     dictionary = commands.add_parser(
         "dictionary",
         help="write the data dictionary (docs/data_dictionary.md) from the dbt project in sql/",
