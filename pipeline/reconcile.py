@@ -118,8 +118,8 @@ class ReportFacts:
     agency_level: str | None = None
     # (heading text, line) of the report's sections; None when sections were not given
     headings: tuple[tuple[str, int], ...] | None = None
-    # a table row of the report went to quarantine: a table not read may still be printed
-    unread_rows: bool = False
+    # lines of the report's rows that went to quarantine: a table not read may be printed there
+    unread_lines: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)
@@ -587,9 +587,31 @@ def check_required_tables(readings: ReportReadings) -> list[RuleResult]:
     if readings.facts.template not in spec["templates"]:
         return []
     first_line: dict[str, int] = {}
+    last_line: dict[str, int] = {}
     for reading in readings.table.values():
         line = first_line.get(reading.table_kind)
         first_line[reading.table_kind] = reading.line if line is None else min(line, reading.line)
+        last_line[reading.table_kind] = max(last_line.get(reading.table_kind, 0), reading.line)
+    # A quarantined row belongs to a table that was read when it lies within that table's
+    # lines or under the heading of that table's content (二、主动公开… for table 2); a row
+    # that belongs to none may be the missing table, printed but not read.
+    contents = rules()["inspection.required_sections"]["contents"]
+    headings = sorted(readings.facts.headings or (), key=lambda h: h[1])
+
+    def explained(line: int) -> bool:
+        if any(first_line[k] <= line <= last_line[k] for k in first_line):
+            return True
+        above = [title for title, start in headings if start <= line]
+        if not above:
+            return False
+        title = _compact(above[-1])
+        return any(
+            content.get("table") in first_line
+            and any(pattern in title for pattern in content["patterns"])
+            for content in contents
+        )
+
+    unexplained = [line for line in readings.facts.unread_lines if not explained(line)]
     results = []
     for table in spec["tables"]:
         if table["table"] in first_line:
@@ -603,7 +625,7 @@ def check_required_tables(readings: ReportReadings) -> list[RuleResult]:
                     lines=[first_line[table["table"]]],
                 )
             )
-        elif readings.facts.unread_rows:
+        elif unexplained:
             results.append(
                 _no_operands(
                     readings,
@@ -864,9 +886,11 @@ def report_facts(
             "report_id", "title", "line_start"
         ).iter_rows():
             headings[report_id].append((title, line))  # type: ignore[index]
-    unread: set[str] = set()
+    unread: dict[str, list[int]] = defaultdict(list)
     if quarantine is not None and not quarantine.is_empty():
-        unread = set(quarantine.get_column("report_id").drop_nulls().to_list())
+        for report_id, line in quarantine.select("report_id", "source_line").iter_rows():
+            if report_id is not None:
+                unread[report_id].append(-1 if line is None else int(line))
 
     def column(name: str) -> list[Any]:
         if name in reports.columns:
@@ -890,7 +914,7 @@ def report_facts(
             agency_kind=kind,
             agency_level=level,
             headings=tuple(headings.get(report_id, ())) if sections is not None else None,
-            unread_rows=report_id in unread,
+            unread_lines=tuple(unread.get(report_id, ())),
         )
     return facts
 
