@@ -69,8 +69,8 @@ def test_assets_carry_row_counts_and_rule_failures(run_result: dg.ExecuteInProce
     assert metadata(run_result, "reports")["dagster/row_count"] == 19
     assert metadata(run_result, "statistics")["dagster/row_count"] == 1288
     reconciliation = metadata(run_result, "reconciliation")
-    assert reconciliation["rule_failures"] == 8
-    assert reconciliation["dagster/row_count"] == 316
+    assert reconciliation["rule_failures"] == 12
+    assert reconciliation["dagster/row_count"] == 400  # 316 + 84 of the inspectors' rules
     assert metadata(run_result, "stg_statistics__figures")["dagster/row_count"] == 1283
     rates = metadata(run_result, "mart_report_rates")
     assert rates["dagster/row_count"] == 19
