@@ -16,6 +16,7 @@ from pipeline.catalogue import metrics
 from pipeline.dbt import DbtBuildFailed
 from pipeline.model import (
     QUARANTINE_SCHEMA,
+    RECONCILIATION_SCHEMA,
     REPORTS_SCHEMA,
     SECTIONS_SCHEMA,
     STATISTICS_SCHEMA,
@@ -685,3 +686,65 @@ def test_a_writers_hidden_staging_directory_is_not_read(tmp_path: Path) -> None:
     ).write_parquet(staging / "part-0.parquet")
     counts = build_warehouse(parquet_dir, tmp_path / "w.duckdb")
     assert counts["statistics"] == len(new_report_figures()) + 12 + 4
+
+
+# ------------------------------------------------------------ inspectors' findings (issue 16)
+
+
+def evaluation(report_id: str, year: int, rule: str, status: str) -> dict[str, Any]:
+    return {
+        "report_id": report_id,
+        "report_year": year,
+        "rule": rule,
+        "subject": "published_on" if rule.startswith("inspection.") else "apply.handled",
+        "dimension": "total",
+        "status": status,
+        "lhs": 1.0,
+        "rhs": 2.0,
+        "delta": -1.0,
+        "metrics": [],
+        "source_lines": [],
+        "other_report_id": None,
+        "detail": None,
+    }
+
+
+def test_inspection_findings_do_not_make_a_report_inconsistent(tmp_path: Path) -> None:
+    parquet_dir = tmp_path / "parquet"
+    write_inputs(parquet_dir)
+    evaluations = [
+        # published late, arithmetic fine: consistent, with the finding listed apart
+        evaluation(NEW, 2021, "inspection.timeliness", "fail"),
+        evaluation(NEW, 2021, "inspection.required_tables", "pass"),
+        evaluation(NEW, 2021, "requests.r1_balance", "pass"),
+        # an arithmetic break and a copied table: inconsistent because of the break only
+        evaluation(OLD, 2017, "old_table.parent_sum", "fail"),
+        evaluation(OLD, 2017, "inspection.copied_figures", "fail"),
+        evaluation(OLD, 2017, "inspection.copied_figures", "fail"),
+        evaluation(OLD, 2017, "inspection.timeliness", "not_assessable"),
+    ]
+    write_by_year(
+        pl.DataFrame(evaluations, schema=RECONCILIATION_SCHEMA), parquet_dir / "reconciliation"
+    )
+    db_path = tmp_path / "warehouse.duckdb"
+    build_warehouse(parquet_dir, db_path)
+
+    new = row_dict(db_path, "mart_data_quality", NEW)
+    assert new["is_consistent"] is True
+    assert (new["rules_passed"], new["rules_failed"], new["rules_not_assessable"]) == (1, 0, 0)
+    assert new["failing_rules"] == []
+    assert new["inspections_failed"] == 1
+    assert new["inspection_findings"] == ["inspection.timeliness"]
+
+    old = row_dict(db_path, "mart_data_quality", OLD)
+    assert old["is_consistent"] is False
+    assert (old["rules_passed"], old["rules_failed"], old["rules_not_assessable"]) == (0, 1, 0)
+    assert old["failing_rules"] == ["old_table.parent_sum"]
+    assert old["inspections_failed"] == 2
+    assert old["inspection_findings"] == ["inspection.copied_figures"]
+
+    prose = row_dict(db_path, "mart_data_quality", PROSE)
+    assert prose["is_consistent"] is True and prose["inspection_findings"] == []
+    # mart_report_rates carries the same flag
+    assert row_dict(db_path, "mart_report_rates", NEW)["is_consistent"] is True
+
