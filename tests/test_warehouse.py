@@ -688,7 +688,7 @@ def test_a_writers_hidden_staging_directory_is_not_read(tmp_path: Path) -> None:
     assert counts["statistics"] == len(new_report_figures()) + 12 + 4
 
 
-# ------------------------------------------------------------ inspectors' findings (issue 16)
+# ------------------------------------------------- inspectors' findings and agencies (issue 16)
 
 
 def evaluation(report_id: str, year: int, rule: str, status: str) -> dict[str, Any]:
@@ -748,3 +748,87 @@ def test_inspection_findings_do_not_make_a_report_inconsistent(tmp_path: Path) -
     # mart_report_rates carries the same flag
     assert row_dict(db_path, "mart_report_rates", NEW)["is_consistent"] is True
 
+
+def test_agencies_and_their_guarded_rates(tmp_path: Path) -> None:
+    parquet_dir = tmp_path / "parquet"
+    write_inputs(parquet_dir)
+    tianqiao = {
+        "agency_id": "370105:人民政府",
+        "agency_name": "天桥区人民政府",
+        "agency_kind": "government",
+        "agency_level": "county",
+        "division_code": "370105",
+        "province": "山东省",
+        "city": "济南市",
+        "county": "天桥区",
+    }
+    dongyang = {
+        "agency_id": "330783:司法局",
+        "agency_name": "东阳市司法局",
+        "agency_kind": "department",
+        "agency_level": "county",
+        "division_code": "330783",
+        "province": "浙江省",
+        "city": "金华市",
+        "county": "东阳市",
+    }
+    identities = {NEW: tianqiao, OLD: dongyang, SAME_AGENCY_OLD: dongyang}
+    reports = pl.read_parquet(
+        parquet_dir / "reports" / "*" / "*.parquet", hive_partitioning=True
+    ).with_columns(pl.col("report_year").cast(pl.Int32))
+    rows = [{**row, **identities.get(row["report_id"], {})} for row in reports.to_dicts()]
+    shutil.rmtree(parquet_dir / "reports")
+    write_by_year(pl.DataFrame(rows, schema=REPORTS_SCHEMA), parquet_dir / "reports")
+    db_path = tmp_path / "warehouse.duckdb"
+    build_warehouse(parquet_dir, db_path)
+
+    agencies = {
+        row[0]: row[1:]
+        for row in query(
+            db_path,
+            "select agency_id, agency_kind, names_seen, reports, first_year, last_year, "
+            "report_ids from agencies",
+        )
+    }
+    assert agencies == {
+        "370105:人民政府": ("government", ["天桥区人民政府"], 1, 2021, 2021, [NEW]),
+        "330783:司法局": (
+            "department",
+            ["东阳市司法局"],
+            2,
+            2017,
+            2017,
+            sorted([OLD, SAME_AGENCY_OLD]),
+        ),
+    }
+    assert dict(
+        query(
+            db_path,
+            "select column_name, data_type from duckdb_columns() "
+            "where table_name = 'mart_report_rates_by_agency' and column_name like '%_cases'",
+        )
+    ) == {"disclosure_cases": "BIGINT", "review_cases": "BIGINT", "litigation_cases": "BIGINT"}
+
+    rates = {
+        row[0]: row[1:]
+        for row in query(
+            db_path,
+            "select agency_id, report_year, report_count, report_id, disclosure_cases, "
+            "disclosure_rate, disclosure_rank, review_correction_rate, review_correction_rank "
+            "from mart_report_rates_by_agency",
+        )
+    }
+    ((handled, share_granted, reviews),) = query(
+        db_path,
+        "select requests_handled, share_granted, reviews from mart_report_rates "
+        "where report_id = ?",
+        [NEW],
+    )
+    assert handled == 344 and reviews is not None and reviews < 5
+    # 344 handled requests: a rate and a rank; fewer than 5 reviews: no rate, no rank
+    assert rates["370105:人民政府"] == (2021, 1, NEW, 344, share_granted, 1, None, None)
+    # two reports for one year: which is right is unknown, so no report, no rate, no rank
+    assert rates["330783:司法局"][:3] == (2017, 2, None)
+    assert rates["330783:司法局"][4:] == (None, None, None, None)
+    # the report without an agency is in neither mart
+    assert query(db_path, "select count(*) from mart_report_rates_by_agency") == [(2,)]
