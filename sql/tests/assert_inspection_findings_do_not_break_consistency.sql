@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'mart_data_quality'}}}) }}
+
 -- mart_data_quality keeps the inspectors' findings apart from the arithmetic: a report is
 -- consistent exactly when no rule outside `inspection.` fails, whatever its inspection findings;
 -- failing_rules never lists an inspection rule and inspection_findings lists exactly the
