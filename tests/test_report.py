@@ -417,7 +417,8 @@ def test_every_link_lands_on_the_failing_evaluations_it_names(seed_warehouse, se
     checked = 0
     for row in page.xpath('//table[@id="report-table"]/tbody/tr'):
         report_id = row.get("data-report-id")
-        for link in row.xpath('./td[@class="rules"]/a'):
+        # the failing rules, and the inspectors' findings beside them (not inconsistencies)
+        for link in row.xpath('./td[@class="rules" or @class="findings"]/a'):
             (block,) = page.xpath(f'//*[@id="{link.get("href")[1:]}"]')
             assert block.get("data-rule") == link.text
             section = block.getparent()
