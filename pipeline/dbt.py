@@ -151,10 +151,37 @@ def build(
     `select` names the models and tests to build (default: all). Raises DbtBuildFailed,
     naming each failed node with dbt's message, when any model or test fails.
     """
-    args = ["build", "--no-write-json"]
+    # dbt's own log file keeps warnings and errors only: writing every statement of a build
+    # costs time, and a failure's message reaches the caller anyway.
+    args = ["build", "--no-write-json", "--log-level-file", "warn"]
     if select:
         args += ["--select", *select]
+    else:
+        # A whole build starts from base tables only: no relation of a model to look up first.
+        # (A subset build replaces models that exist, so dbt must know them.)
+        args += ["--no-populate-cache"]
     return invoke(project_dir, args, target, database=database, spill=spill)
+
+
+_IMPORTED = threading.Event()
+
+
+def import_in_background() -> None:
+    """Import dbt (a few seconds) in a daemon thread, so that a run's warehouse step finds it
+    done; the earlier stages keep the main thread waiting on their worker processes anyway."""
+
+    def load() -> None:
+        try:
+            import dbt.adapters.duckdb
+            import dbt.cli.main  # noqa: F401
+        finally:
+            _IMPORTED.set()
+
+    if not _IMPORTED.is_set() and not any(t.name == _IMPORT_THREAD for t in threading.enumerate()):
+        threading.Thread(target=load, name=_IMPORT_THREAD, daemon=True).start()
+
+
+_IMPORT_THREAD = "pipeline-dbt-import"
 
 
 def invoke(
@@ -166,7 +193,12 @@ def invoke(
     spill: Path | None,
 ) -> list[NodeResult]:
     """Run one dbt command in this process; the result of every node it ran."""
-    from dbt.cli.main import dbtRunner  # dbt's import takes seconds: only when a build runs
+    # dbt's import takes seconds: only when a build runs, and joined with the background
+    # import when one is under way (two threads importing one package could see it half-done).
+    for thread in threading.enumerate():
+        if thread.name == _IMPORT_THREAD:
+            thread.join()
+    from dbt.cli.main import dbtRunner
 
     target.mkdir(parents=True, exist_ok=True)
     command = [

@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
-from pipeline.dbt import DbtBuildFailed, NodeResult, prepared_project
+from pipeline.dbt import DbtBuildFailed, NodeResult, import_in_background, prepared_project
 from pipeline.defs.partitions import FORCE_TAG, MODE_TAG
 from pipeline.defs.resources import PipelineStorage
 from pipeline.publish import PublishResult, publish_warehouse
@@ -29,6 +29,8 @@ DUCKDB_POOL = "duckdb_writer"
 GROUP = "warehouse"
 
 PROJECT = prepared_project()
+# The warehouse step of a run in this process finds dbt imported (see import_in_background).
+import_in_background()
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
