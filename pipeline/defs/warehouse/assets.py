@@ -49,7 +49,29 @@ class WarehouseTranslator(DagsterDbtTranslator):
         project: DbtProject | None,
     ) -> dg.AssetCheckSpec | None:
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
-        return spec._replace(blocking=True) if spec is not None else None
+        if spec is None:
+            return None
+        node = manifest["nodes"][unique_id]
+        return spec._replace(blocking=True, description=spec.description or test_description(node))
+
+
+def test_description(node: Mapping[str, Any]) -> str:
+    """What a dbt test asserts, in words, when its schema file gives no description."""
+    metadata = node.get("test_metadata") or {}
+    kind = metadata.get("name")
+    if not kind:
+        return f"dbt singular test `{node['original_file_path']}`: it returns the rows breaking it."
+    kwargs = metadata.get("kwargs") or {}
+    column = node.get("column_name")
+    where = f" of column `{column}`" if column else ""
+    detail = ""
+    if kind == "accepted_values":
+        detail = ": one of " + ", ".join(f"`{value}`" for value in kwargs.get("values", []))
+    elif kind == "relationships":
+        detail = f": every value is in {kwargs.get('to', '')}.{kwargs.get('field', '')}"
+    elif kind == "unique_combination":
+        detail = ": one row per " + ", ".join(f"`{c}`" for c in kwargs.get("columns", []))
+    return f"dbt test `{kind}`{where}{detail}."
 
 
 TRANSLATOR = WarehouseTranslator(DagsterDbtTranslatorSettings(enable_code_references=False))
