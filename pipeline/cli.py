@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 from dagster._utils.error import SerializableErrorInfo
 
 from pipeline.defs.partitions import FORCE_TAG, MODE_TAG, range_tags
@@ -27,7 +28,7 @@ from pipeline.defs.resources import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR, Pipe
 from pipeline.dictionary import DEFAULT_OUTPUT as DEFAULT_DICTIONARY
 from pipeline.instance import process_tags, project_instance
 from pipeline.model import RUNS_SCHEMA
-from pipeline.reconcile import FAILED
+from pipeline.reconcile import FAILED, INSPECTION
 from pipeline.storage import read_parquet, read_table
 from pipeline.years import all_years, contiguous_ranges, parse_years
 
@@ -172,16 +173,27 @@ def _say_what_ran(storage: PipelineStorage) -> None:
     )
 
 
+def strict_verdict(reconciliation: pl.DataFrame) -> tuple[int, str | None]:
+    """`--strict`'s exit status and message: it fails on arithmetic rules (勾稽关系) only, as
+    `mart_data_quality.is_consistent` does; the inspectors' findings are counted apart."""
+    failures = reconciliation.filter(FAILED)
+    arithmetic = failures.filter(~INSPECTION)
+    findings = failures.height - arithmetic.height
+    if not arithmetic.height:
+        return EXIT_OK, None
+    also = f" (and {findings} inspection finding(s), not counted)" if findings else ""
+    return EXIT_RULES_FAILED, (
+        f"strict: {arithmetic.height} reconciliation rule(s) fail in "
+        f"{arithmetic['report_id'].n_unique()} report(s){also}; see the `reconciliation` "
+        "table, or mart_data_quality where not is_consistent"
+    )
+
+
 def _strict(storage: PipelineStorage) -> int:
-    failures = read_table(storage.layout, "reconciliation").filter(FAILED)
-    if failures.height:
-        print(
-            f"strict: {failures.height} reconciliation rule(s) fail in "
-            f"{failures['report_id'].n_unique()} report(s); see the `reconciliation` table",
-            file=sys.stderr,
-        )
-        return EXIT_RULES_FAILED
-    return EXIT_OK
+    status, message = strict_verdict(read_table(storage.layout, "reconciliation"))
+    if message:
+        print(message, file=sys.stderr)
+    return status
 
 
 def _run(args: argparse.Namespace) -> int:

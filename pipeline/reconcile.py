@@ -25,6 +25,9 @@ from pipeline.model import DIMENSIONS, RECONCILIATION_SCHEMA
 
 APPLICANT_COLUMNS = DIMENSIONS[:-1]
 FAILED = pl.col("status") == "fail"
+# The inspectors' rules (timeliness, required contents, copied figures): findings about a
+# report, not breaks of its arithmetic; `is_consistent` and `--strict` leave them out.
+INSPECTION = pl.col("rule").str.starts_with("inspection.")
 RULE_BY_TABLE = {
     "requests": "requests.r2_outcomes",
     "review_litigation": "review_litigation.group_total",
