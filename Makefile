@@ -28,15 +28,23 @@ format: setup
 backfill: setup
 	$(UV) run python -m pipeline backfill --years $(YEARS) --raw-dir $(RAW_DIR) --warehouse-dir $(WAREHOUSE_DIR)
 
-# The UI, the nightly schedule and the raw-directory sensor (dagster dev starts the daemon too).
-dev: setup
-	DAGSTER_HOME=$(CURDIR)/deploy PIPELINE_RAW_DIR=$(RAW_DIR) PIPELINE_WAREHOUSE_DIR=$(WAREHOUSE_DIR) \
-		$(UV) run dagster dev -m pipeline.definitions
+# The project's Dagster instance: run history, schedules and logs (git-ignored) beside
+# deploy/dagster.yaml, unless DAGSTER_HOME is set. `python -m pipeline run` records there too.
+DAGSTER_HOME ?= $(CURDIR)/deploy
+DEV_PORT ?= 3000
 
-# Schedules and sensors without the UI (a server: run this under systemd or supervisord).
+# The UI, the nightly schedule and the raw-directory sensor: `dg dev` starts the webserver, the
+# daemon and the code server of the code location `gov_info_reports` ([tool.dg.project]).
+# Ctrl-C stops all of them.
+dev: setup
+	DAGSTER_HOME=$(DAGSTER_HOME) PIPELINE_RAW_DIR=$(RAW_DIR) PIPELINE_WAREHOUSE_DIR=$(WAREHOUSE_DIR) \
+		$(UV) run dg dev --port $(DEV_PORT)
+
+# Schedules and sensors without the UI (a server: run this under systemd or supervisord). dg has
+# no daemon command; deploy/workspace.yaml names the code location as dg dev does.
 daemon: setup
-	DAGSTER_HOME=$(CURDIR)/deploy PIPELINE_RAW_DIR=$(RAW_DIR) PIPELINE_WAREHOUSE_DIR=$(WAREHOUSE_DIR) \
-		$(UV) run dagster-daemon run -m pipeline.definitions
+	DAGSTER_HOME=$(DAGSTER_HOME) PIPELINE_RAW_DIR=$(RAW_DIR) PIPELINE_WAREHOUSE_DIR=$(WAREHOUSE_DIR) \
+		$(UV) run dagster-daemon run -w $(CURDIR)/deploy/workspace.yaml
 
 # The benchmark: N synthetic reports through the whole pipeline; a row in benchmarks/results.csv.
 N ?= 10000

@@ -252,8 +252,11 @@ def check_against_manifest(
             ).fetchall()
         }
         failing: dict[str, set[str]] = {}
+        # the synthetic corpus breaks arithmetic on purpose; its dates and headings are not drawn
+        # to meet the inspectors' rules (issue 16), which are not part of its manifest
         for report_id, rule in con.execute(
-            "select distinct report_id, rule from reconciliation where status = 'fail'"
+            "select distinct report_id, rule from reconciliation "
+            "where status = 'fail' and rule not like 'inspection.%'"
         ).fetchall():
             failing.setdefault(report_id, set()).add(rule)
     problems: list[str] = []

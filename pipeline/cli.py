@@ -20,13 +20,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 from dagster._utils.error import SerializableErrorInfo
 
 from pipeline.defs.partitions import FORCE_TAG, MODE_TAG, range_tags
 from pipeline.defs.resources import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR, PipelineStorage
 from pipeline.dictionary import DEFAULT_OUTPUT as DEFAULT_DICTIONARY
+from pipeline.instance import process_tags, project_instance
 from pipeline.model import RUNS_SCHEMA
-from pipeline.reconcile import FAILED
+from pipeline.reconcile import FAILED, INSPECTION
 from pipeline.storage import read_parquet, read_table
 from pipeline.years import all_years, contiguous_ranges, parse_years
 
@@ -48,7 +50,6 @@ def _storage(args: argparse.Namespace) -> PipelineStorage | None:
     return PipelineStorage(
         raw_dir=str(raw_dir),
         warehouse_dir=str(warehouse_dir),
-        sql_dir=args.sql_dir or "",
         workers=args.workers,
     )
 
@@ -103,14 +104,19 @@ def _error_chain(error: SerializableErrorInfo | None) -> list[str]:
 
 
 def execute(storage: PipelineStorage, first: int, last: int, tags: dict[str, str]) -> int:
-    """One in-process run of the whole job over the years first..last; an exit status."""
+    """One in-process run of the whole job over the years first..last; an exit status.
+
+    The run is recorded in the project's Dagster instance (`pipeline/instance.py`), so the UI
+    shows it, and its warehouse step takes the instance's `duckdb_writer` pool slot.
+    """
     from pipeline.definitions import pipeline_definitions
 
     job = pipeline_definitions(storage).resolve_job_def("pipeline_job")
-    with dg.DagsterInstance.ephemeral() as instance:
+    # Recorded in the project's instance (DAGSTER_HOME, else deploy/): the UI shows the run.
+    with project_instance() as instance:
         result = job.execute_in_process(
             instance=instance,
-            tags={**range_tags(first, last), **tags},
+            tags={**range_tags(first, last), **tags, **process_tags()},
             raise_on_error=False,
             # Dagster's own step events stay off the terminal; the stages' progress lines
             # (logger `pipeline.progress`) and warnings are what a user watches.
@@ -167,16 +173,27 @@ def _say_what_ran(storage: PipelineStorage) -> None:
     )
 
 
+def strict_verdict(reconciliation: pl.DataFrame) -> tuple[int, str | None]:
+    """`--strict`'s exit status and message: it fails on arithmetic rules (勾稽关系) only, as
+    `mart_data_quality.is_consistent` does; the inspectors' findings are counted apart."""
+    failures = reconciliation.filter(FAILED)
+    arithmetic = failures.filter(~INSPECTION)
+    findings = failures.height - arithmetic.height
+    if not arithmetic.height:
+        return EXIT_OK, None
+    also = f" (and {findings} inspection finding(s), not counted)" if findings else ""
+    return EXIT_RULES_FAILED, (
+        f"strict: {arithmetic.height} reconciliation rule(s) fail in "
+        f"{arithmetic['report_id'].n_unique()} report(s){also}; see the `reconciliation` "
+        "table, or mart_data_quality where not is_consistent"
+    )
+
+
 def _strict(storage: PipelineStorage) -> int:
-    failures = read_table(storage.layout, "reconciliation").filter(FAILED)
-    if failures.height:
-        print(
-            f"strict: {failures.height} reconciliation rule(s) fail in "
-            f"{failures['report_id'].n_unique()} report(s); see the `reconciliation` table",
-            file=sys.stderr,
-        )
-        return EXIT_RULES_FAILED
-    return EXIT_OK
+    status, message = strict_verdict(read_table(storage.layout, "reconciliation"))
+    if message:
+        print(message, file=sys.stderr)
+    return status
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -282,10 +299,64 @@ def _extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _export(args: argparse.Namespace) -> int:
+    from pipeline.export import export_workbook
+
+    warehouse = Path(args.warehouse_dir) / "warehouse.duckdb"
+    if not warehouse.is_file():
+        print(
+            f"error: no warehouse.duckdb under {args.warehouse_dir}: run the pipeline first",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    try:
+        sheets = export_workbook(
+            warehouse,
+            Path(args.xlsx),
+            raw_dir=Path(args.raw_dir) if args.raw_dir else None,
+            year=args.year,
+            region=args.region or None,
+        )
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"workbook written to {args.xlsx}: {len(sheets)} sheets ({', '.join(sheets)})")
+    return EXIT_OK
+
+
+def _problems(args: argparse.Namespace) -> int:
+    from pipeline.problems import write_problems
+
+    warehouse = Path(args.warehouse_dir) / "warehouse.duckdb"
+    if not warehouse.is_file():
+        print(
+            f"error: no warehouse.duckdb under {args.warehouse_dir}: run the pipeline first",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    try:
+        text = write_problems(
+            warehouse,
+            Path(args.raw_dir) if args.raw_dir else None,
+            args.agency,
+            year=args.year,
+            fmt=args.format,
+        )
+    except LookupError as error:
+        print(f"error: {error.args[0]}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"problem list written to {args.out}")
+    else:
+        sys.stdout.write(text + "\n")
+    return EXIT_OK
+
+
 def _dictionary(args: argparse.Namespace) -> int:
     from pipeline.dictionary import write_dictionary
 
-    out = write_dictionary(Path(args.out), Path(args.sql_dir) if args.sql_dir else None)
+    out = write_dictionary(Path(args.out))
     print(f"data dictionary written to {out}")
     return EXIT_OK
 
@@ -409,7 +480,6 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (run, backfill):
         command.add_argument("--raw-dir", default=DEFAULT_RAW_DIR)
         command.add_argument("--warehouse-dir", default=DEFAULT_WAREHOUSE_DIR)
-        command.add_argument("--sql-dir", default="", help="SQL models (default: sql/)")
         command.add_argument(
             "--workers",
             type=positive_int,
@@ -436,11 +506,33 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("file")
     extract.add_argument("--json", action="store_true", help="JSON instead of a table")
     extract.set_defaults(handler=_extract)
+    export = commands.add_parser(
+        "export", help="write an Excel workbook: a sheet per mart and the failing checks"
+    )
+    export.add_argument("--xlsx", required=True, help="the workbook to write")
+    export.add_argument("--year", type=int, default=None, help="only this report year")
+    export.add_argument(
+        "--region", default="", help="only this division (6-digit code; 370000 = a province)"
+    )
+    problems = commands.add_parser(
+        "problems", help="the list of problems to send back to one agency (in Chinese)"
+    )
+    problems.add_argument("--agency", required=True, help="agency_id, normalised or printed name")
+    problems.add_argument("--year", type=int, default=None, help="only this report year")
+    problems.add_argument("--format", choices=("text", "md", "html"), default="text")
+    problems.add_argument("--out", default="", help="write to this file instead of stdout")
+    for command in (export, problems):
+        command.add_argument("--warehouse-dir", default=DEFAULT_WAREHOUSE_DIR)
+        command.add_argument(
+            "--raw-dir", default=DEFAULT_RAW_DIR, help="raw files, to quote the printed lines"
+        )
+    export.set_defaults(handler=_export)
+    problems.set_defaults(handler=_problems)
     dictionary = commands.add_parser(
-        "dictionary", help="write the data dictionary (docs/data_dictionary.md) from schemas/"
+        "dictionary",
+        help="write the data dictionary (docs/data_dictionary.md) from the dbt project in sql/",
     )
     dictionary.add_argument("--out", default=str(DEFAULT_DICTIONARY))
-    dictionary.add_argument("--sql-dir", default="", help="SQL models (default: sql/)")
     dictionary.set_defaults(handler=_dictionary)
     report = commands.add_parser(
         "report", help="write a self-contained quality report (report.html) of a warehouse"

@@ -1,7 +1,7 @@
 """The one Dagster entry point: every asset and check under `pipeline/defs/`, plus resources.
 
-`dagster dev` and `dg` load `defs` from this module; `python -m pipeline run` builds the same
-Definitions with the storage paths given on its command line.
+`dg dev` (`make dev`) and `dagster-daemon` load `defs` from this module; `python -m pipeline run`
+builds the same Definitions with the storage paths given on its command line.
 """
 
 from __future__ import annotations

@@ -1,23 +1,27 @@
-"""The data dictionary: descriptions of every warehouse table and column, from `schemas/`.
+"""The data dictionary: every warehouse table and column, generated from the dbt project.
 
-`schemas/dictionary.yaml` describes tables and columns; columns named after a metric, a
-harmonised metric or a rate take their description from those catalogues. `apply_comments`
-writes the descriptions into a database with DuckDB `COMMENT ON`, so a notebook user sees them
-in `duckdb_columns()`; `render_markdown` turns the same into docs/data_dictionary.md, with the
-metric catalogue (Chinese label and English name) and the harmonised metrics.
+The dbt project's schema files (`sql/models/sources.yml` for the base tables, `_staging.yml`
+and `_marts.yml` for the models) are the one place tables and columns are described. A build
+writes those descriptions into the database as comments (dbt's `persist_docs` for the models,
+the loader for the sources), so a notebook user sees them in `duckdb_columns()`.
+`render_markdown` turns an empty build's tables, types and comments, with the dbt tests on
+each column, into docs/data_dictionary.md, followed by the harmonised metrics and the metric
+catalogue (Chinese label and English name).
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
-from dataclasses import dataclass
-from functools import cache
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from pipeline.catalogue import load_yaml, metrics
+from pipeline import dbt
+from pipeline.catalogue import metrics
 from pipeline.harmonised import harmonised_metrics, rates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +35,7 @@ class Column:
     name: str
     data_type: str
     description: str | None
+    tests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,90 +45,37 @@ class Table:
     name: str
     description: str | None
     columns: tuple[Column, ...]
+    tests: tuple[str, ...] = field(default=())
 
 
-@cache
-def _entries() -> tuple[dict[str, str], dict[str, dict[str, object]]]:
-    data = load_yaml("dictionary.yaml")
-    return dict(data.get("common", {})), dict(data.get("tables", {}))
+def describe_database(
+    con: duckdb.DuckDBPyConnection, tests: dict[tuple[str, str], list[str]] | None = None
+) -> list[Table]:
+    """Every table of the database's main schema with its columns, types and comments.
 
-
-def table_description(table: str) -> str | None:
-    """The description of a table, or None when the dictionary does not describe it."""
-    entry = _entries()[1].get(table)
-    return str(entry["description"]) if entry and entry.get("description") else None
-
-
-def column_description(table: str, column: str) -> str | None:
-    """The description of a column (see the lookup order in schemas/dictionary.yaml)."""
-    common, tables = _entries()
-    own = tables.get(table, {}).get("columns") or {}
-    if isinstance(own, dict) and column in own:
-        return str(own[column])
-    metric = metric_for_column(column)
-    if metric is not None:
-        entry = metrics()[metric]
-        unit = f", {entry.unit}" if entry.unit else ""
-        return f"{entry.english} ({entry.label}{unit}); metric {metric}, total column, as printed."
-    harmonised = harmonised_metrics().get(column)
-    if harmonised is not None:
-        return (
-            f"{harmonised.english} ({harmonised.label_zh}), harmonised across the 2019 template "
-            "change; NULL when the report did not print it as a number."
-        )
-    rate = rates().get(column)
-    if rate is not None:
-        numerator = " + ".join(rate.numerator)
-        return (
-            f"{rate.english}: ({numerator}) / {rate.denominator}; NULL when the denominator is "
-            "zero or missing or a part of the numerator is missing."
-        )
-    return common.get(column)
-
-
-@cache
-def _metric_columns() -> dict[str, str]:
-    return {code.replace(".", "_"): code for code in metrics()}
-
-
-def metric_for_column(column: str) -> str | None:
-    """The metric code a column is named after (apply_new → apply.new), if any."""
-    return _metric_columns().get(column)
-
-
-def _quote_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def describe_database(con: duckdb.DuckDBPyConnection) -> list[Table]:
-    """Every table of the database's main schema with its columns and dictionary descriptions."""
-    names = [
-        row[0]
-        for row in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'main' "
-            "and database_name = current_database() order by table_name"
-        ).fetchall()
-    ]
+    `tests` names the dbt tests on each (table, column), a table's own under (table, "").
+    """
+    tests = tests or {}
     tables = []
-    for name in names:
+    for name, comment in con.execute(
+        "select table_name, comment from duckdb_tables() where schema_name = 'main' "
+        "and database_name = current_database() order by table_name"
+    ).fetchall():
         columns = tuple(
-            Column(column, data_type, column_description(name, column))
-            for column, data_type in con.execute(
-                "select column_name, data_type from duckdb_columns() where schema_name = 'main' "
-                "and database_name = current_database() and table_name = ? order by column_index",
+            Column(column, data_type, text or None, tuple(tests.get((name, column), ())))
+            for column, data_type, text in con.execute(
+                "select column_name, data_type, comment from duckdb_columns() "
+                "where schema_name = 'main' and database_name = current_database() "
+                "and table_name = ? order by column_index",
                 [name],
             ).fetchall()
         )
-        tables.append(Table(name, table_description(name), columns))
+        tables.append(Table(name, comment or None, columns, tuple(tests.get((name, ""), ()))))
     return tables
 
 
 def undocumented(tables: list[Table]) -> list[str]:
-    """Tables and columns (`table` or `table.column`) the dictionary does not describe."""
+    """Tables and columns (`table` or `table.column`) without a description."""
     missing = []
     for table in tables:
         if not table.description:
@@ -132,22 +84,44 @@ def undocumented(tables: list[Table]) -> list[str]:
     return missing
 
 
-def apply_comments(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Write every known description into the database; return what has none."""
-    tables = describe_database(con)
-    for table in tables:
-        if table.description:
-            con.execute(
-                f"comment on table {_quote_identifier(table.name)} "
-                f"is {_quote_text(table.description)}"
-            )
-        for column in table.columns:
-            if column.description:
-                con.execute(
-                    f"comment on column {_quote_identifier(table.name)}."
-                    f"{_quote_identifier(column.name)} is {_quote_text(column.description)}"
-                )
-    return undocumented(tables)
+def project_tests(manifest: dict[str, Any]) -> dict[tuple[str, str], list[str]]:
+    """The dbt tests of the project by (table, column); ("table", "") for a table's own.
+
+    A generic test is named by its kind (`unique`, `not_null`, `accepted_values`,
+    `relationships → reports.report_id`, ...), a singular test by its file name.
+    """
+    names = {
+        unique_id: node["name"]
+        for unique_id, node in [*manifest["nodes"].items(), *manifest["sources"].items()]
+        if node["resource_type"] in ("model", "source")
+    }
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test":
+            continue
+        metadata = node.get("test_metadata") or {}
+        kind = metadata.get("name") or node["name"]
+        kwargs = metadata.get("kwargs") or {}
+        if kind == "relationships":
+            target = str(kwargs.get("to", ""))
+            table = target.split("'")[-2] if "'" in target else target
+            kind = f"relationships → {table}.{kwargs.get('field', '')}"
+        # A singular test names the model it checks in its config (dagster-dbt reads the
+        # same to make it that model's asset check).
+        ref = ((node.get("config") or {}).get("meta") or {}).get("dagster", {}).get("ref", {})
+        attached = node.get("attached_node") or next(
+            (
+                unique_id
+                for unique_id in node.get("depends_on", {}).get("nodes", [])
+                if names.get(unique_id) == ref.get("name", names.get(unique_id))
+            ),
+            None,
+        )
+        if attached not in names:
+            continue
+        column = node.get("column_name") or ""
+        found[(names[attached], column)].append(kind)
+    return {key: sorted(set(kinds)) for key, kinds in found.items()}
 
 
 def _cell(text: object) -> str:
@@ -172,9 +146,10 @@ def render_markdown(tables: list[Table]) -> str:
     lines = [
         "# Data dictionary of `warehouse.duckdb`",
         "",
-        "Generated by `python -m pipeline dictionary` from `schemas/dictionary.yaml`,",
-        "`schemas/metrics.yaml` and `schemas/harmonised.yaml`; do not edit by hand. The same",
-        "descriptions are in the database itself:",
+        "Generated by `python -m pipeline dictionary` from the dbt project in `sql/` (its",
+        "schema files describe every table and column; `tests` are the dbt tests `make test`",
+        "runs on each), `schemas/metrics.yaml` and `schemas/harmonised.yaml`; do not edit by",
+        "hand. The same descriptions are in the database itself:",
         "",
         "```sql",
         "select column_name, comment from duckdb_columns() where table_name = 'statistics';",
@@ -189,9 +164,12 @@ def render_markdown(tables: list[Table]) -> str:
     lines.extend(f"- [`{t.name}`](#{t.name}): {_cell(t.description)}" for t in ordered)
     for table in ordered:
         lines += ["", f"### {table.name}", "", _cell(table.description), ""]
-        lines += ["| column | type | description |", "| --- | --- | --- |"]
+        if table.tests:
+            lines += [f"Tests of the table: {_cell(table.tests)}.", ""]
+        lines += ["| column | type | description | tests |", "| --- | --- | --- | --- |"]
         lines.extend(
-            f"| `{c.name}` | {c.data_type} | {_cell(c.description)} |" for c in table.columns
+            f"| `{c.name}` | {c.data_type} | {_cell(c.description)} | {_cell(c.tests)} |"
+            for c in table.columns
         )
     lines += [
         "",
@@ -240,9 +218,11 @@ def render_markdown(tables: list[Table]) -> str:
 
 
 def empty_warehouse_tables(sql_dir: Path | None = None) -> list[Table]:
-    """The tables of a warehouse built from no input: every table and column, with no rows."""
-    from pipeline.warehouse import SQL_DIR, build_database
+    """The tables of a warehouse built from no input: every table and column, with no rows,
+    described by the build's comments and annotated with the project's tests."""
+    from pipeline.warehouse import build_database
 
+    project = Path(sql_dir) if sql_dir else dbt.SQL_DIR
     # An empty build is the point here, not something to warn about.
     loader_log = logging.getLogger("pipeline.warehouse")
     level = loader_log.level
@@ -250,9 +230,9 @@ def empty_warehouse_tables(sql_dir: Path | None = None) -> list[Table]:
     try:
         with tempfile.TemporaryDirectory(prefix="dictionary-") as tmp:
             path = Path(tmp) / "empty.duckdb"
-            build_database(Path(tmp) / "parquet", path, sql_dir or SQL_DIR)
+            build_database(Path(tmp) / "parquet", path, project, target=Path(tmp) / "dbt")
             with duckdb.connect(str(path), read_only=True) as con:
-                return describe_database(con)
+                return describe_database(con, project_tests(dbt.manifest(project)))
     finally:
         loader_log.setLevel(level)
 

@@ -56,7 +56,13 @@ def examine_file(source_file: str, data: bytes) -> Examination:
     )
     quarantine = pl.concat([file_problems, *(f["quarantine/statistics"] for f in frames)])
     reconciliation = (
-        reconcile(statistics, prose_figures, reports)
+        reconcile(
+            statistics,
+            prose_figures,
+            reports,
+            sections=combined("sections"),
+            quarantine=quarantine,
+        )
         if frames
         else pl.DataFrame(schema=RECONCILIATION_SCHEMA)
     )

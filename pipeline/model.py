@@ -100,6 +100,15 @@ class Report:
     line_start: int
     line_end: int
     spam_detected: bool
+    # The canonical agency (pipeline/agency.py): NULL wherever the text does not establish it.
+    agency_id: str | None = None
+    agency_name: str | None = None
+    agency_kind: str | None = None
+    agency_level: str | None = None
+    division_code: str | None = None
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
 
 
 STATISTICS_SCHEMA: dict[str, pl.DataType] = {
@@ -135,6 +144,14 @@ REPORTS_SCHEMA: dict[str, pl.DataType] = {
     "line_start": pl.Int32(),
     "line_end": pl.Int32(),
     "spam_detected": pl.Boolean(),
+    "agency_id": pl.String(),
+    "agency_name": pl.String(),
+    "agency_kind": pl.String(),
+    "agency_level": pl.String(),
+    "division_code": pl.String(),
+    "province": pl.String(),
+    "city": pl.String(),
+    "county": pl.String(),
 }
 
 SECTIONS_SCHEMA: dict[str, pl.DataType] = {

@@ -16,13 +16,14 @@ import datetime as dt
 import hashlib
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
+from pipeline.dbt import SQL_DIR, NodeResult, project_hash
 from pipeline.model import RUNS_SCHEMA
 from pipeline.storage import (
     WarehouseLayout,
@@ -38,7 +39,6 @@ from pipeline.storage import (
 )
 from pipeline.versions import parser_version, warehouse_version
 from pipeline.warehouse import (
-    SQL_DIR,
     build_database,
     remove_database_files,
     swap_in,
@@ -85,10 +85,7 @@ def warehouse_signature(layout: WarehouseLayout, sql_dir: Path = SQL_DIR) -> str
     quarantine = layout.quarantine_part("documents")
     payload = {
         "warehouse": warehouse_version(),
-        "sql": {
-            str(path.relative_to(sql_dir)): sha256_file(path)
-            for path in sorted(Path(sql_dir).rglob("*.sql"))
-        },
+        "sql": project_hash(Path(sql_dir)),
         "parse": _manifest_outputs(layout, "parse"),
         "reconciliation": _manifest_outputs(layout, "reconciliation"),
         "quarantine": sha256_file(quarantine) if quarantine.exists() else None,
@@ -147,11 +144,14 @@ def run_record(
 
 @dataclass(frozen=True, slots=True)
 class PublishResult:
-    """What publishing did: whether the marts were rebuilt, the counts, and the run's row."""
+    """What publishing did: whether the marts were rebuilt, the counts, the run's row, and
+    what dbt did with each model and test (those of the last build when nothing was rebuilt:
+    `rebuilt` tells which)."""
 
     rebuilt: bool
     counts: dict[str, int]
     run: dict[str, Any]
+    nodes: list[NodeResult]
 
 
 def publish_warehouse(
@@ -161,11 +161,15 @@ def publish_warehouse(
     mode: str = "run",
     force: bool = False,
     sql_dir: Path = SQL_DIR,
+    select: tuple[str, ...] = (),
 ) -> PublishResult:
     """Rebuild (or refresh) the warehouse and swap it in; record the run.
 
-    One publisher at a time (a lock file); the year partitions are read under shared locks so
-    no writer swaps a year mid-build.
+    `select` names dbt models and tests to rebuild in the current warehouse (a subset build:
+    the base tables are reloaded, the other models are kept as they are); empty means the
+    whole warehouse, rebuilt only when an input changed. One publisher at a time (a lock
+    file); the year partitions are read under shared locks so no writer swaps a year
+    mid-build.
     """
     database = layout.database
     tmp_path = temporary_path(database)
@@ -184,17 +188,31 @@ def publish_warehouse(
         )
         signature = warehouse_signature(layout, sql_dir)
         stored = read_json(layout.file(WAREHOUSE_MANIFEST)) or {}
-        rebuild = force or not database.exists() or stored.get("signature") != signature
+        subset = bool(select) and database.exists()
+        rebuild = subset or force or not database.exists() or stored.get("signature") != signature
         refuse_live_writer(database)
         try:
             if rebuild:
                 write_parquet_atomic(combine_quarantine(layout), layout.file("quarantine.parquet"))
+                remove_database_files(tmp_path)
+                if subset:
+                    shutil.copyfile(database, tmp_path)
                 with scratch_dir(layout, "duckdb") as spill:
-                    counts = build_database(layout.parquet, tmp_path, sql_dir, temp_dir=spill)
+                    built = build_database(
+                        layout.parquet,
+                        tmp_path,
+                        sql_dir,
+                        temp_dir=spill,
+                        target=layout.dbt_target,
+                        select=select if subset else (),
+                        fresh=not subset,
+                    )
+                counts, nodes = built.counts, built.nodes
             else:
                 remove_database_files(tmp_path)
                 shutil.copyfile(database, tmp_path)
                 counts = dict(stored.get("counts", {}))
+                nodes = [NodeResult(**node) for node in stored.get("nodes", [])]
             with duckdb.connect(str(tmp_path)) as con:
                 row = run_record(run_id, mode, started, now(), steps, _totals(con), rebuild)
                 runs = read_parquet(layout.runs, RUNS_SCHEMA)
@@ -211,12 +229,21 @@ def publish_warehouse(
             remove_database_files(tmp_path)
             raise
         swap_in(tmp_path, database)
+        if subset:
+            # The other models were not rebuilt: the next whole run decides about them.
+            known = {node["unique_id"]: node for node in stored.get("nodes", [])}
+            known.update({node.unique_id: asdict(node) for node in nodes})
+            stored_nodes = list(known.values())
+            signature = stored.get("signature", "")
+        else:
+            stored_nodes = [asdict(node) for node in nodes]
         write_json_atomic(
-            {"signature": signature, "counts": counts}, layout.file(WAREHOUSE_MANIFEST)
+            {"signature": signature, "counts": counts, "nodes": stored_nodes},
+            layout.file(WAREHOUSE_MANIFEST),
         )
     shutil.rmtree(layout.run_dir(run_id), ignore_errors=True)
     _forget_abandoned_runs(layout)
-    return PublishResult(rebuilt=rebuild, counts=counts, run=row)
+    return PublishResult(rebuilt=rebuild, counts=counts, run=row, nodes=nodes)
 
 
 class WarehouseInUse(RuntimeError):

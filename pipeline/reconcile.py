@@ -8,8 +8,10 @@ follow the `parent` codes of the metric catalogue.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import pairwise
@@ -23,6 +25,9 @@ from pipeline.model import DIMENSIONS, RECONCILIATION_SCHEMA
 
 APPLICANT_COLUMNS = DIMENSIONS[:-1]
 FAILED = pl.col("status") == "fail"
+# The inspectors' rules (timeliness, required contents, copied figures): findings about a
+# report, not breaks of its arithmetic; `is_consistent` and `--strict` leave them out.
+INSPECTION = pl.col("rule").str.starts_with("inspection.")
 RULE_BY_TABLE = {
     "requests": "requests.r2_outcomes",
     "review_litigation": "review_litigation.group_total",
@@ -34,6 +39,28 @@ RULE_BY_TABLE = {
 def rules() -> dict[str, dict[str, Any]]:
     """The rule catalogue by id."""
     return {rule["id"]: rule for rule in load_yaml("rules.yaml")["rules"]}
+
+
+@cache
+def inspection_subjects() -> frozenset[str]:
+    """Subjects of the inspectors' rules that are not metric codes: the publication date, the
+    article-50 contents, the tables, and the groups the copied-figures rule compares."""
+    catalogue = rules()
+    copied = catalogue["inspection.copied_figures"]["groups"]
+    by_item = {g["table"] for g in copied if g["by"] == "item"}
+    return frozenset(
+        {
+            "published_on",
+            *(c["key"] for c in catalogue["inspection.required_sections"]["contents"]),
+            *(t["table"] for t in catalogue["inspection.required_tables"]["tables"]),
+            *(g["table"] for g in copied),
+            *(
+                ".".join(code.split(".")[:2])
+                for code, metric in metrics().items()
+                if metric.table in by_item
+            ),
+        }
+    )
 
 
 @cache
@@ -84,6 +111,20 @@ class RuleResult:
     detail: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ReportFacts:
+    """What the inspectors' rules read of a report besides its figures (NULL: unknown)."""
+
+    template: str | None = None
+    published_on: dt.date | None = None
+    agency_kind: str | None = None
+    agency_level: str | None = None
+    # (heading text, line) of the report's sections; None when sections were not given
+    headings: tuple[tuple[str, int], ...] | None = None
+    # lines of the report's rows that went to quarantine: a table not read may be printed there
+    unread_lines: tuple[int, ...] = ()
+
+
 @dataclass(slots=True)
 class ReportReadings:
     """A report's table figures keyed by (metric, dimension), and its prose figures."""
@@ -92,6 +133,7 @@ class ReportReadings:
     report_year: int
     table: dict[tuple[str, str], Reading] = field(default_factory=dict)
     prose: list[Reading] = field(default_factory=list)
+    facts: ReportFacts = field(default_factory=ReportFacts)
 
     def expand(self, metric: str, dimension: str) -> list[Reading] | None:
         """The printed figures that make up a metric: itself if printed, else its children's.
@@ -368,12 +410,259 @@ def _missing(
     return _result(readings, rule, subject, dimension, present, "not_assessable", detail=why)
 
 
+# --- inspectors' rules (issue 16) ----------------------------------------------------------
+
+
+def _no_operands(
+    readings: ReportReadings,
+    rule: str,
+    subject: str,
+    status: str,
+    *,
+    sides: tuple[float, float] | None = None,
+    lines: Sequence[int] = (),
+    detail: str | None = None,
+    other_report_id: str | None = None,
+) -> RuleResult:
+    """A result that compares facts of the report rather than printed figures."""
+    return RuleResult(
+        report_id=readings.report_id,
+        report_year=readings.report_year,
+        rule=rule,
+        subject=subject,
+        dimension="total",
+        status=status,
+        lhs=sides[0] if sides else None,
+        rhs=sides[1] if sides else None,
+        delta=sides[0] - sides[1] if sides else None,
+        metrics=(),
+        source_lines=tuple(sorted(set(lines))),
+        other_report_id=other_report_id,
+        detail=detail,
+    )
+
+
+def deadline_for(
+    report_year: int, kind: str | None, level: str | None
+) -> tuple[dt.date, str] | None:
+    """The publication deadline of a report and the provision that sets it; None when the
+    report's regime needs a kind or level the text does not give (or sets no deadline)."""
+    for regime in rules()["inspection.timeliness"]["regimes"]:
+        if "from_year" in regime and report_year < int(regime["from_year"]):
+            continue
+        if "until_year" in regime and report_year > int(regime["until_year"]):
+            continue
+        if "kind" in regime and kind != regime["kind"]:
+            continue
+        if "levels" in regime and level not in regime["levels"]:
+            continue
+        month, day = (int(part) for part in str(regime["deadline"]).split("-"))
+        return dt.date(report_year + 1, month, day), str(regime["provision"])
+    return None
+
+
+def check_timeliness(readings: ReportReadings) -> list[RuleResult]:
+    """Published by the statutory deadline (article 49 of 2019, article 31 of 2008)."""
+    rule = "inspection.timeliness"
+    facts = readings.facts
+    year = readings.report_year
+    if facts.published_on is None:
+        return [
+            _no_operands(
+                readings, rule, "published_on", "not_assessable", detail="no publication date"
+            )
+        ]
+    deadline = deadline_for(year, facts.agency_kind, facts.agency_level)
+    if deadline is None:
+        return [
+            _no_operands(
+                readings,
+                rule,
+                "published_on",
+                "not_assessable",
+                detail=(
+                    f"published {facts.published_on.isoformat()}; the deadline depends on the "
+                    "agency's kind and level, which the text does not establish "
+                    f"(kind {facts.agency_kind or 'unknown'}, "
+                    f"level {facts.agency_level or 'unknown'})"
+                ),
+            )
+        ]
+    due, provision = deadline
+    year_end = dt.date(year, 12, 31)
+    taken = float((facts.published_on - year_end).days)
+    allowed = float((due - year_end).days)
+    passed = taken <= allowed
+    return [
+        _no_operands(
+            readings,
+            rule,
+            "published_on",
+            "pass" if passed else "fail",
+            sides=(taken, allowed),
+            detail=(
+                f"published {facts.published_on.isoformat()}, deadline {due.isoformat()} "
+                f"({provision})" + ("" if passed else f": {int(taken - allowed)} days late")
+            ),
+        )
+    ]
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def check_required_sections(readings: ReportReadings) -> list[RuleResult]:
+    """The six contents of article 50, each a section of reports on 2019 onward."""
+    spec = rules()["inspection.required_sections"]
+    rule = spec["id"]
+    headings = readings.facts.headings
+    if headings is None or readings.report_year < int(spec["from_year"]):
+        return []
+    read_tables = {reading.table_kind: reading.line for reading in readings.table.values()}
+    for reading in readings.table.values():
+        read_tables[reading.table_kind] = min(read_tables[reading.table_kind], reading.line)
+    results = []
+    for content in spec["contents"]:
+        found = [
+            (title, line)
+            for title, line in headings
+            if any(pattern in _compact(title) for pattern in content["patterns"])
+        ]
+        table = content.get("table")
+        if found:
+            title, line = found[0]
+            results.append(
+                _no_operands(
+                    readings,
+                    rule,
+                    content["key"],
+                    "pass",
+                    sides=(1.0, 1.0),
+                    lines=[line],
+                    detail=f"section {title}",
+                )
+            )
+        elif table and table in read_tables:
+            results.append(
+                _no_operands(
+                    readings,
+                    rule,
+                    content["key"],
+                    "pass",
+                    sides=(1.0, 1.0),
+                    lines=[read_tables[table]],
+                    detail=f"no heading matches {content['label']}, but its table was read",
+                )
+            )
+        elif not headings:
+            results.append(
+                _no_operands(
+                    readings,
+                    rule,
+                    content["key"],
+                    "not_assessable",
+                    detail="no section heading of the report was read",
+                )
+            )
+        else:
+            results.append(
+                _no_operands(
+                    readings,
+                    rule,
+                    content["key"],
+                    "fail",
+                    sides=(0.0, 1.0),
+                    lines=[line for _title, line in headings],
+                    detail=(
+                        f"no section is {content['label']}; the report's sections: "
+                        + "; ".join(title for title, _line in headings)
+                    ),
+                )
+            )
+    return results
+
+
+def check_required_tables(readings: ReportReadings) -> list[RuleResult]:
+    """Tables 2-4 of the 2021 format present in a new-template report."""
+    spec = rules()["inspection.required_tables"]
+    rule = spec["id"]
+    if readings.facts.template not in spec["templates"]:
+        return []
+    first_line: dict[str, int] = {}
+    last_line: dict[str, int] = {}
+    for reading in readings.table.values():
+        line = first_line.get(reading.table_kind)
+        first_line[reading.table_kind] = reading.line if line is None else min(line, reading.line)
+        last_line[reading.table_kind] = max(last_line.get(reading.table_kind, 0), reading.line)
+    # A quarantined row belongs to a table that was read when it lies within that table's
+    # lines or under the heading of that table's content (二、主动公开… for table 2); a row
+    # that belongs to none may be the missing table, printed but not read.
+    contents = rules()["inspection.required_sections"]["contents"]
+    headings = sorted(readings.facts.headings or (), key=lambda h: h[1])
+
+    def explained(line: int) -> bool:
+        if any(first_line[k] <= line <= last_line[k] for k in first_line):
+            return True
+        above = [title for title, start in headings if start <= line]
+        if not above:
+            return False
+        title = _compact(above[-1])
+        return any(
+            content.get("table") in first_line
+            and any(pattern in title for pattern in content["patterns"])
+            for content in contents
+        )
+
+    unexplained = [line for line in readings.facts.unread_lines if not explained(line)]
+    results = []
+    for table in spec["tables"]:
+        if table["table"] in first_line:
+            results.append(
+                _no_operands(
+                    readings,
+                    rule,
+                    table["table"],
+                    "pass",
+                    sides=(1.0, 1.0),
+                    lines=[first_line[table["table"]]],
+                )
+            )
+        elif unexplained:
+            results.append(
+                _no_operands(
+                    readings,
+                    rule,
+                    table["table"],
+                    "not_assessable",
+                    detail=(
+                        f"{table['label']} was not read, and rows of the report went to quarantine"
+                    ),
+                )
+            )
+        else:
+            results.append(
+                _no_operands(
+                    readings,
+                    rule,
+                    table["table"],
+                    "fail",
+                    sides=(0.0, 1.0),
+                    detail=f"{table['label']} is missing: no figure of it was printed",
+                )
+            )
+    return results
+
+
 REPORT_CHECKS = (
     check_balance,
     check_parent_sums,
     check_row_totals,
     check_prose_parts,
     check_prose_against_table,
+    check_timeliness,
+    check_required_sections,
+    check_required_tables,
 )
 
 
@@ -395,8 +684,14 @@ class ReportIdentity:
     region: str | None
 
 
-def series_key(agency: str | None, source_file: str) -> str:
-    """The agency when the text names it; else the source file (one website, one agency)."""
+def series_key(agency_id: str | None, agency: str | None, source_file: str) -> str:
+    """The canonical agency (`reports.agency_id`) when the text establishes it; else the
+    agency as printed when the text names it; else the source file (one website, one agency).
+
+    With the canonical agency, 天桥区 and 济南市天桥区 are one series, in one file or many.
+    """
+    if agency_id:
+        return f"agency_id:{agency_id}"
     return f"agency:{agency}" if agency else f"file:{source_file}"
 
 
@@ -422,11 +717,19 @@ def previous_reports(identities: Iterable[ReportIdentity]) -> dict[str, str]:
     return previous
 
 
+@cache
 def earlier_year_metrics() -> frozenset[str]:
     """The metrics the cross-year rules read from the year before; nothing else is needed."""
     carry = rules()["cross_year.carry_over"]
     stock = rules()["cross_year.stock"]
-    return frozenset({carry["previous"], *(f"{s}.in_force" for s in stock["subjects"])})
+    copied_tables = {group["table"] for group in rules()["inspection.copied_figures"]["groups"]}
+    return frozenset(
+        {
+            carry["previous"],
+            *(f"{s}.in_force" for s in stock["subjects"]),
+            *(code for code, metric in metrics().items() if metric.table in copied_tables),
+        }
+    )
 
 
 def check_carry_over(current: ReportReadings, earlier: ReportReadings) -> list[RuleResult]:
@@ -490,6 +793,68 @@ def check_stock(current: ReportReadings, earlier: ReportReadings) -> list[RuleRe
     return results
 
 
+def _copy_groups(readings: ReportReadings) -> dict[str, dict[tuple[str, str], Reading]]:
+    """A report's table figures by the groups the copied-figures rule compares."""
+    groups: dict[str, dict[tuple[str, str], Reading]] = defaultdict(dict)
+    by_table = {g["table"]: g["by"] for g in rules()["inspection.copied_figures"]["groups"]}
+    for key, reading in readings.table.items():
+        by = by_table.get(reading.table_kind)
+        if by is None:
+            continue
+        name = reading.table_kind if by == "table" else ".".join(reading.metric.split(".")[:2])
+        groups[name][key] = reading
+    return groups
+
+
+def check_copied(current: ReportReadings, earlier: ReportReadings) -> list[RuleResult]:
+    """A table (or article-20 item) identical, cell for cell, to the agency's previous year's.
+
+    All-zero tables are not flagged (an agency with nothing to report prints zeros every
+    year), nor a group with fewer than `min_nonzero` non-zero figures.
+    """
+    spec = rules()["inspection.copied_figures"]
+    minimum = int(spec["min_nonzero"])
+    now, before = _copy_groups(current), _copy_groups(earlier)
+    results = []
+    for name in sorted(now.keys() & before.keys()):
+        cells, previous = now[name], before[name]
+        operands = sorted(cells.values(), key=lambda r: r.line)
+        total_now = sum(r.value or 0.0 for r in cells.values())
+        total_before = sum(r.value or 0.0 for r in previous.values())
+        identical = cells.keys() == previous.keys() and all(
+            cells[key].kind == previous[key].kind and cells[key].value == previous[key].value
+            for key in cells
+        )
+        nonzero = sum(1 for r in cells.values() if r.kind == "number" and r.value)
+        if identical and nonzero >= minimum:
+            status = "fail"
+            before_lines = sorted({r.line for r in previous.values()})
+            detail = (
+                f"all {len(cells)} figures of {name} equal those of {earlier.report_year} "
+                f"({earlier.report_id}, lines {', '.join(map(str, before_lines))}): "
+                "copied from the previous year's report?"
+            )
+        else:
+            status = "pass"
+            detail = None
+            if identical:
+                detail = f"identical to {earlier.report_year}, but only {nonzero} non-zero figures"
+        results.append(
+            _result(
+                current,
+                spec["id"],
+                name,
+                "total",
+                operands,
+                status,
+                sides=(total_now, total_before),
+                detail=detail,
+                other_report_id=earlier.report_id,
+            )
+        )
+    return results
+
+
 # --- frames in, frame out ----------------------------------------------------------------------
 
 
@@ -511,12 +876,63 @@ def _readings(frame: pl.DataFrame) -> Iterable[tuple[str, Reading]]:
         yield report_id, Reading(*fields)
 
 
+def report_facts(
+    reports: pl.DataFrame,
+    sections: pl.DataFrame | None = None,
+    quarantine: pl.DataFrame | None = None,
+) -> dict[str, ReportFacts]:
+    """What the inspectors' rules read of each report: its metadata columns (when the frame
+    has them), its section headings (when given) and whether rows of it were quarantined."""
+    headings: Mapping[str, list[tuple[str, int]]] = defaultdict(list)
+    if sections is not None:
+        for report_id, title, line in sections.select(
+            "report_id", "title", "line_start"
+        ).iter_rows():
+            headings[report_id].append((title, line))  # type: ignore[index]
+    unread: dict[str, list[int]] = defaultdict(list)
+    if quarantine is not None and not quarantine.is_empty():
+        for report_id, line in quarantine.select("report_id", "source_line").iter_rows():
+            if report_id is not None:
+                unread[report_id].append(-1 if line is None else int(line))
+
+    def column(name: str) -> list[Any]:
+        if name in reports.columns:
+            return reports.get_column(name).to_list()
+        return [None] * reports.height
+
+    facts = {}
+    for report_id, template, published, kind, level in zip(
+        reports.get_column("report_id").to_list(),
+        column("template"),
+        column("published_on"),
+        column("agency_kind"),
+        column("agency_level"),
+        strict=True,
+    ):
+        if isinstance(published, str):
+            published = dt.date.fromisoformat(published)
+        facts[report_id] = ReportFacts(
+            template=template,
+            published_on=published,
+            agency_kind=kind,
+            agency_level=level,
+            headings=tuple(headings.get(report_id, ())) if sections is not None else None,
+            unread_lines=tuple(unread.get(report_id, ())),
+        )
+    return facts
+
+
 def collect_readings(
-    statistics: pl.DataFrame, prose_figures: pl.DataFrame, reports: pl.DataFrame
+    statistics: pl.DataFrame,
+    prose_figures: pl.DataFrame,
+    reports: pl.DataFrame,
+    sections: pl.DataFrame | None = None,
+    quarantine: pl.DataFrame | None = None,
 ) -> dict[str, ReportReadings]:
     """Each report's table figures (first printing of a figure wins) and prose figures."""
+    facts = report_facts(reports, sections, quarantine)
     by_report = {
-        report_id: ReportReadings(report_id, int(year))
+        report_id: ReportReadings(report_id, int(year), facts=facts[report_id])
         for report_id, year in reports.select("report_id", "report_year").iter_rows()
     }
     for report_id, reading in _readings(statistics.filter(pl.col("table_kind") != "prose")):
@@ -533,22 +949,35 @@ def reconcile(
     prose_figures: pl.DataFrame,
     reports: pl.DataFrame,
     years: Collection[int] | None = None,
+    sections: pl.DataFrame | None = None,
+    quarantine: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Every rule on every report (and every pair of consecutive years of one agency).
 
     With `years`, only the reports of those years are evaluated; the other reports given are
-    there for the cross-year rules to compare with.
+    there for the cross-year rules to compare with. `sections` (the reports' headings) and
+    `quarantine` (their unread rows) feed the completeness rules; without `sections` the
+    required-sections rule gives no row.
     """
-    by_report = collect_readings(statistics, prose_figures, reports)
+    by_report = collect_readings(statistics, prose_figures, reports, sections, quarantine)
     results: list[RuleResult] = []
     for readings in by_report.values():
         if years is None or readings.report_year in years:
             results.extend(check_report(readings))
+    agency_ids = (
+        reports.get_column("agency_id").to_list()
+        if "agency_id" in reports.columns
+        else [None] * reports.height
+    )
     identities = [
-        ReportIdentity(report_id, int(year), series_key(agency, source_file), region)
-        for report_id, year, agency, source_file, region in reports.select(
-            "report_id", "report_year", "agency", "source_file", "region"
-        ).iter_rows()
+        ReportIdentity(report_id, int(year), series_key(agency_id, agency, source_file), region)
+        for (report_id, year, agency, source_file, region), agency_id in zip(
+            reports.select(
+                "report_id", "report_year", "agency", "source_file", "region"
+            ).iter_rows(),
+            agency_ids,
+            strict=True,
+        )
     ]
     for report_id, earlier_id in previous_reports(identities).items():
         current, earlier = by_report[report_id], by_report[earlier_id]
@@ -556,6 +985,7 @@ def reconcile(
             continue
         results.extend(check_carry_over(current, earlier))
         results.extend(check_stock(current, earlier))
+        results.extend(check_copied(current, earlier))
     return results_frame(results)
 
 

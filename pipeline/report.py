@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
 import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -30,9 +29,8 @@ import duckdb
 from pipeline.documents import decode_document
 from pipeline.model import TEMPLATES
 from pipeline.reconcile import rules as rule_catalogue
-from pipeline.storage import WarehouseLayout
+from pipeline.storage import WarehouseLayout, write_text_atomic
 
-REPORT_NAME = "report.html"
 # (source file, first line, last line) of a report in its file.
 Span = tuple[str, int | None, int | None]
 HARMONISED_MART = "mart_harmonised_metrics"
@@ -442,6 +440,14 @@ class ReportRow:
     rules_failed: int
     rules_not_assessable: int
     failing_rules: tuple[str, ...]
+    # The inspectors' rules the report fails (late, a section or table missing, copied figures):
+    # findings shown beside the failing rules, never a reason to call the report inconsistent.
+    inspection_findings: tuple[str, ...] = ()
+
+    @property
+    def shown_rules(self) -> tuple[str, ...]:
+        """Every failing rule the page links to: the arithmetic ones, then the findings."""
+        return self.failing_rules + self.inspection_findings
 
 
 @dataclass(slots=True)
@@ -484,6 +490,15 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'main' "
+        "and table_name = ? and column_name = ?",
+        [table, column],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -601,11 +616,17 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         if "reports" in tables:
             order = "q.report_year, q.source_file, r.ordinal, q.report_id"
         join = "left join reports r using (report_id)" if "reports" in tables else ""
+        findings = (
+            "q.inspection_findings"
+            if _has_column(con, "mart_data_quality", "inspection_findings")
+            else "[]::varchar[]"  # a warehouse built before the inspectors' rules
+        )
         for row in _rows(
             con,
             f"""
             select q.report_id, q.report_year, q.agency, q.region, q.template, q.source_file,
                 q.rules_passed, q.rules_failed, q.rules_not_assessable, q.failing_rules,
+                {findings} as inspection_findings,
             from mart_data_quality q {join}
             order by {order}
             """,
@@ -622,6 +643,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
                     rules_failed=int(row["rules_failed"]),
                     rules_not_assessable=int(row["rules_not_assessable"]),
                     failing_rules=tuple(row["failing_rules"] or ()),
+                    inspection_findings=tuple(row["inspection_findings"] or ()),
                 )
             )
     if HARMONISED_MART in tables:
@@ -696,7 +718,10 @@ class SourceLines:
         if self.raw_dir is None:
             return None
         path = self.raw_dir / source_file
-        return path if path.is_file() else None
+        try:
+            return path if path.is_file() else None
+        except OSError:  # a folder the run may not search: cited, not quoted
+            return None
 
     def uri(self, source_file: str) -> str | None:
         path = self.path(source_file)
@@ -765,7 +790,7 @@ td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 tr.inconsistent td {{ background: #fff4ef; }}
 .only-failing tr.consistent {{ display: none; }}
 .unknown {{ color: #777; font-style: italic; }}
-.rules a {{ display: inline-block; margin-right: 6px; }}
+.rules a, .findings a {{ display: inline-block; margin-right: 6px; }}
 figure.chart {{ margin: 22px 0; }}
 figure.chart svg {{ font-family: {FONT_STACK}; max-width: 100%; height: auto; display: block; }}
 figcaption {{ color: #444; font-size: 13px; margin-top: 6px; max-width: 1000px; }}
@@ -1137,6 +1162,12 @@ def _report_table(data: ReportData, sources: SourceLines) -> str:
             f'<a href="#{_anchor(index, j)}">{esc(rule)}</a>'
             for j, rule in enumerate(report.failing_rules, start=1)
         )
+        findings = " ".join(
+            f'<a href="#{_anchor(index, j)}">{esc(rule)}</a>'
+            for j, rule in enumerate(
+                report.inspection_findings, start=len(report.failing_rules) + 1
+            )
+        )
         state = "consistent" if report.rules_failed == 0 else "inconsistent"
         ordinal = report.report_id.rsplit("#", 1)[-1] if "#" in report.report_id else ""
         rows.append(
@@ -1148,7 +1179,7 @@ def _report_table(data: ReportData, sources: SourceLines) -> str:
             f'<td class="num passed">{report.rules_passed}</td>'
             f'<td class="num failed">{report.rules_failed}</td>'
             f'<td class="num not-assessable">{report.rules_not_assessable}</td>'
-            f'<td class="rules">{links}</td></tr>'
+            f'<td class="rules">{links}</td><td class="findings">{findings}</td></tr>'
         )
     return (
         '<p><label><input type="checkbox" id="only-failing"> show only reports that fail a rule'
@@ -1156,7 +1187,8 @@ def _report_table(data: ReportData, sources: SourceLines) -> str:
         '<table id="report-table"><thead><tr><th class="num">year</th><th>agency</th>'
         "<th>region</th><th>template</th><th>source file</th>"
         '<th class="num">passed</th><th class="num">failed</th>'
-        '<th class="num">not assessable</th><th>failing rules</th></tr></thead>'
+        '<th class="num">not assessable</th><th>failing rules</th>'
+        "<th>inspection findings</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -1253,12 +1285,12 @@ def _failure_details(data: ReportData, sources: SourceLines) -> str:
     formulas = rule_catalogue()
     blocks = []
     for index, report in enumerate(data.reports, start=1):
-        if not report.failing_rules:
+        if not report.shown_rules:
             continue
         evaluations = data.failures.get(report.report_id, [])
         agency = esc(report.agency) if report.agency else "unknown agency"
         rule_blocks = []
-        for j, rule in enumerate(report.failing_rules, start=1):
+        for j, rule in enumerate(report.shown_rules, start=1):
             formula = formulas.get(rule, {}).get("formula")
             rule_blocks.append(
                 f'<div class="rule-block" id="{_anchor(index, j)}" data-rule="{esc(rule)}">'
@@ -1303,7 +1335,9 @@ def render_report(data: ReportData, warehouse_dir: Path, raw_dir: Path | None = 
         "</section>",
         '<section id="reports"><h2>Reports 报告</h2>',
         "<p>Every report in <code>mart_data_quality</code>, by year and file. Each failing rule "
-        "links to the failing evaluations below. Agencies the text does not name are "
+        "links to the failing evaluations below; so does each inspection finding (late, a "
+        "section or table missing, figures copied), which does not make a report inconsistent. "
+        "Agencies the text does not name are "
         "<span class=unknown>unknown</span>.</p>",
         _report_table(data, sources),
         "</section>",
@@ -1331,19 +1365,20 @@ def write_report(warehouse_dir: Path, raw_dir: Path | None = None, out: Path | N
     and link the raw files. `out` defaults to `warehouse_dir/report.html`; the file is written
     beside its destination and renamed into place.
     """
+    return publish_report(warehouse_dir, raw_dir, out)[0]
+
+
+def publish_report(
+    warehouse_dir: Path, raw_dir: Path | None = None, out: Path | None = None
+) -> tuple[Path, ReportData]:
+    """`write_report`, also returning what the page shows (the `report` asset's metadata)."""
     warehouse_dir = Path(warehouse_dir)
-    database = WarehouseLayout(warehouse_dir).database
-    if not database.is_file():
-        raise FileNotFoundError(f"no warehouse at {database}; run the pipeline first")
-    with duckdb.connect(str(database), read_only=True) as con:
+    layout = WarehouseLayout(warehouse_dir)
+    if not layout.database.is_file():
+        raise FileNotFoundError(f"no warehouse at {layout.database}; run the pipeline first")
+    with duckdb.connect(str(layout.database), read_only=True) as con:
         data = load_report_data(con)
     page = render_report(data, warehouse_dir, Path(raw_dir) if raw_dir is not None else None)
-    target = Path(out) if out is not None else warehouse_dir / REPORT_NAME
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        staging.write_text(page, encoding="utf-8")
-        os.replace(staging, target)
-    finally:
-        staging.unlink(missing_ok=True)
-    return target
+    target = Path(out) if out is not None else layout.report
+    write_text_atomic(page, target)
+    return target, data

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from typing import Any
 
+from pipeline.agency import identify_agency
 from pipeline.catalogue import layouts
 from pipeline.model import Report, Section
 from pipeline.text import (
@@ -54,6 +55,7 @@ class _Rules:
     year_sources: tuple[tuple[str, re.Pattern[str], Needs], ...]
     first_year: int
     date_line: re.Pattern[str]
+    date_field: re.Pattern[str]
     form_field: re.Pattern[str]
     agency_suffixes: tuple[str, ...]
     not_names: tuple[re.Pattern[str], ...]
@@ -92,6 +94,7 @@ def _rules() -> _Rules:
         year_sources=tuple(_with_needs(s["source"], s["pattern"]) for s in spec["year_sources"]),
         first_year=int(spec["first_report_year"]),
         date_line=re.compile(spec["date_line"]),
+        date_field=re.compile(spec["date_field"]),
         form_field=re.compile(spec["agency"]["form_field"]),
         agency_suffixes=tuple(sorted(spec["agency"]["suffixes"], key=len, reverse=True)),
         not_names=tuple(re.compile(p) for p in spec["agency"]["not_names"]),
@@ -326,6 +329,19 @@ def find_published_on(lines: list[Line]) -> dt.date | None:
     return None
 
 
+def find_dated_field(lines: list[Line]) -> dt.date | None:
+    """The date a closing form field states (填报日期:2018.1.9), the last one of the report."""
+    rules = _rules()
+    for line in reversed(lines):
+        match = rules.date_field.search(line.text)
+        if match:
+            try:
+                return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                return None
+    return None
+
+
 _ISO_DATE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})"
 )
@@ -496,9 +512,11 @@ def describe_report(source_file: str, ordinal: int, lines: list[Line]) -> Segmen
     """Read one report's metadata from its lines."""
     metadata = read_metadata(lines)
     title = find_title(lines, metadata)
-    published = find_published_on(lines) or _metadata_date(metadata)
+    published = find_published_on(lines) or find_dated_field(lines) or _metadata_date(metadata)
     year, year_source = find_year(lines, published, title)
     agency, agency_source = find_agency(lines, title, metadata)
+    region = find_region(lines, agency)
+    identity = identify_agency(agency, region, "\n".join(line.text for line in lines))
     report = Report(
         report_id=make_report_id(source_file, ordinal),
         source_file=source_file,
@@ -507,13 +525,14 @@ def describe_report(source_file: str, ordinal: int, lines: list[Line]) -> Segmen
         year_source=year_source,
         agency=agency,
         agency_source=agency_source,
-        region=find_region(lines, agency),
+        region=region,
         template=detect_template(lines),
         published_on=published.isoformat() if published else None,
         title=title.text if title else None,
         line_start=lines[0].number,
         line_end=lines[-1].number,
         spam_detected=any(map(_rules().spam_any.search, (line.text for line in lines))),
+        **asdict(identity),
     )
     return SegmentedReport(report, tuple(lines), tuple(find_sections(lines)))
 

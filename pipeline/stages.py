@@ -977,9 +977,9 @@ def _series_batches(reports: pl.DataFrame, size: int) -> list[list[str]]:
     stays in one batch.
     """
     keyed = sorted(
-        (series_key(agency, source_file), report_id)
-        for report_id, agency, source_file in reports.select(
-            "report_id", "agency", "source_file"
+        (series_key(agency_id, agency, source_file), report_id)
+        for report_id, agency_id, agency, source_file in reports.select(
+            "report_id", "agency_id", "agency", "source_file"
         ).iter_rows()
     )
     batches: list[list[str]] = []
@@ -1011,6 +1011,8 @@ def reconcile_year(layout: WarehouseLayout, year: int) -> pl.DataFrame:
     )
     earlier_reports = read_year_table(layout, "reports", year - 1)
     reports = read_year_table(layout, "reports", year)
+    sections = read_year_table(layout, "sections", year)
+    quarantine = read_year_table(layout, "quarantine/statistics", year)
     statistics_file = layout.year_dir("statistics", year) / PART_FILE
     prose_file = layout.year_dir("prose_figures", year) / PART_FILE
     frames = []
@@ -1024,6 +1026,8 @@ def reconcile_year(layout: WarehouseLayout, year: int) -> pl.DataFrame:
                 prose,
                 pl.concat([earlier_reports, reports.filter(wanted)]),
                 years=[year],
+                sections=sections.filter(wanted),
+                quarantine=quarantine.filter(wanted),
             )
         )
     if not frames:

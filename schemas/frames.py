@@ -10,6 +10,8 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
+from pipeline.agency import KINDS as AGENCY_KINDS
+from pipeline.agency import LEVELS as AGENCY_LEVELS
 from pipeline.catalogue import metric_codes
 from pipeline.model import (
     FIGURE_DIMENSIONS,
@@ -19,7 +21,7 @@ from pipeline.model import (
     TEMPLATES,
     VALUE_KINDS,
 )
-from pipeline.reconcile import rules
+from pipeline.reconcile import inspection_subjects, rules
 
 # Metrics whose value may be negative as printed: the signed change in item counts (本年增/减).
 SIGNED_METRIC_SUFFIX = ".change"
@@ -55,6 +57,14 @@ class ReportsFrame(pa.DataFrameModel):
     line_start: pl.Int32 = pa.Field(ge=1)
     line_end: pl.Int32 = pa.Field(ge=1)
     spam_detected: bool
+    agency_id: str = pa.Field(nullable=True)
+    agency_name: str = pa.Field(nullable=True)
+    agency_kind: str = pa.Field(nullable=True, isin=list(AGENCY_KINDS))
+    agency_level: str = pa.Field(nullable=True, isin=list(AGENCY_LEVELS))
+    division_code: str = pa.Field(nullable=True, str_matches=r"^\d{6}$")
+    province: str = pa.Field(nullable=True)
+    city: str = pa.Field(nullable=True)
+    county: str = pa.Field(nullable=True)
 
     @pa.dataframe_check
     def span_is_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -151,7 +161,8 @@ class ReconciliationFrame(pa.DataFrameModel):
     report_id: str
     report_year: pl.Int32 = pa.Field(ge=2007, le=2100)
     rule: str = pa.Field(isin=sorted(rules()))
-    subject: str = pa.Field(isin=sorted(metric_codes()))
+    # a metric code, or what an inspectors' rule checked (published_on, a content, a table)
+    subject: str = pa.Field(isin=sorted(metric_codes() | inspection_subjects()))
     dimension: str = pa.Field(isin=list(FIGURE_DIMENSIONS))
     status: str = pa.Field(isin=["pass", "fail", "not_assessable"])
     lhs: float = pa.Field(nullable=True)

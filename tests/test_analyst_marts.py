@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -310,14 +311,26 @@ def test_every_table_and_column_of_the_warehouse_is_described(seed_db: Path) -> 
 
 
 def test_an_undescribed_column_is_reported(tmp_path: Path) -> None:
-    sql_dir = tmp_path / "sql"
-    for folder in ("staging", "marts"):
-        (sql_dir / folder).mkdir(parents=True)
-        for path in (SQL_DIR / folder).glob("*.sql"):
-            (sql_dir / folder / path.name).write_text(path.read_text(encoding="utf-8"))
-    (sql_dir / "marts" / "mart_zz_new.sql").write_text("select 1 as mystery_column")
-    tables = dictionary.empty_warehouse_tables(sql_dir)
+    project = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "models" / "marts" / "mart_zz_new.sql").write_text("select 1 as mystery_column")
+    tables = dictionary.empty_warehouse_tables(project)
     assert dictionary.undocumented(tables) == ["mart_zz_new", "mart_zz_new.mystery_column"]
+
+
+def test_the_dictionary_comes_from_the_dbt_schema_files(tmp_path: Path) -> None:
+    project = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    marts = project / "models" / "marts" / "_marts.yml"
+    text = marts.read_text(encoding="utf-8")
+    assert "Requests received" in text
+    marts.write_text(text.replace("Requests received", "Demandes reçues"), encoding="utf-8")
+    tables = {t.name: t for t in dictionary.empty_warehouse_tables(project)}
+    columns = {c.name: c for c in tables["mart_agency_year"].columns}
+    assert columns["requests_received"].description.startswith("Demandes reçues")
+    assert "not_null" in {c.name: c for c in tables["mart_applications"].columns}["report_id"].tests
+    page = dictionary.render_markdown(list(tables.values()))
+    assert "Demandes reçues" in page and "relationships → reports.report_id" in page
 
 
 def test_the_committed_dictionary_is_up_to_date() -> None:

@@ -167,9 +167,20 @@ def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
     command = _nobody_command()
     if command is None:
         pytest.skip("no way to run Python as a non-root user here (no setpriv, no usable Python)")
-    return subprocess.run(
-        [*command, "-m", "pipeline", *args], capture_output=True, text=True, check=False
-    )
+    # `env -i` drops the tests' DAGSTER_HOME: give the run an instance nobody can write (never
+    # the repo's deploy/), with the project's dagster.yaml.
+    home = Path(tempfile.mkdtemp(prefix="nobody-dagster-home-"))
+    shutil.copy(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    home.chmod(0o777)
+    (home / "dagster.yaml").chmod(0o644)
+    python = command[-1]
+    command = [*command[:-1], f"DAGSTER_HOME={home}", python]
+    try:
+        return subprocess.run(
+            [*command, "-m", "pipeline", *args], capture_output=True, text=True, check=False
+        )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_unreadable_files_and_folders_are_quarantined_and_the_run_goes_on(

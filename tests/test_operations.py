@@ -22,6 +22,7 @@ from pipeline.definitions import defs, pipeline_definitions
 from pipeline.defs.automation import nightly, raw_files_sensor
 from pipeline.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, YEARS
 from pipeline.defs.resources import PipelineStorage
+from pipeline.storage import WarehouseLayout
 from pipeline.years import all_years, contiguous_ranges, parse_years
 
 pytestmark = pytest.mark.slow
@@ -64,11 +65,11 @@ def test_schedule_sensor_and_partitions_load_in_the_definitions():
     graph = defs.resolve_asset_graph()
     for key in ("reports", "statistics"):
         assert graph.get(dg.AssetKey(key)).partitions_def == YEARS
-    for key in ("documents", "reconciliation", "warehouse"):
+    for key in ("documents", "reconciliation", "stg_statistics__figures", "mart_applications"):
         assert graph.get(dg.AssetKey(key)).partitions_def is None
     assert YEARS.get_partition_keys()[0] == str(all_years()[0])
     assert YEARS.get_partition_keys()[-1] == str(all_years()[-1])
-    assert defs.resolve_assets_def("warehouse").node_def.pool == "duckdb_writer"
+    assert defs.resolve_assets_def("mart_applications").node_def.pool == "duckdb_writer"
 
 
 def test_the_nightly_schedule_asks_for_every_year_in_one_run():
@@ -176,20 +177,18 @@ def test_a_run_killed_while_building_the_marts_leaves_the_old_warehouse(raw: Pat
     assert run_cli(raw, out) == 0
     db = out / "warehouse.duckdb"
     before = db.read_bytes()
-    # The same models plus one that never finishes: the run is killed inside the marts step.
-    sql = tmp_path / "sql"
-    shutil.copytree(ROOT / "sql", sql)
-    (sql / "marts" / "zz_never_finishes.sql").write_text(
-        "select sum(hash(a.range)) as s from range(1000000000000) a\n", encoding="utf-8"
-    )
-    process = pipeline_process(raw, out, "--sql-dir", str(sql))
+    # A changed file makes the next run rebuild; it is killed once dbt has begun its models
+    # (dbt writes each model's SQL under target/run/ as it runs it).
+    shutil.copy(raw / F001, raw / "005_new_site.txt")
+    dbt_run = WarehouseLayout(out).dbt_target / "run"
+    shutil.rmtree(dbt_run)
+    process = pipeline_process(raw, out)
     tmp_db = out / "warehouse.duckdb.tmp"
     deadline = time.monotonic() + 240
-    while not tmp_db.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)
+    while not dbt_run.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert process.poll() is None, process.communicate()[0].decode()[-3000:]
-    time.sleep(2.0)  # well inside the never-ending mart
-    assert process.poll() is None
+    assert tmp_db.exists()  # inside the build, before the swap
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
 
@@ -200,6 +199,7 @@ def test_a_run_killed_while_building_the_marts_leaves_the_old_warehouse(raw: Pat
 
     assert run_cli(raw, out) == 0  # and the next run succeeds
     assert count(db, "select count(*) from runs") == 2
+    assert count(db, "select count(*) from reports") > 19
     assert not tmp_db.exists()
 
 

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from pipeline_runs import materialize
 
-from pipeline.cli import main
+from pipeline.cli import main, strict_verdict
 from pipeline.defs.resources import PipelineStorage
 
 pytestmark = pytest.mark.slow
@@ -112,13 +112,25 @@ def test_reconciliation_and_data_quality_in_the_warehouse(warehouse: Path):
     )
     assert consistent == 13
     ((rows,),) = query(warehouse, "select count(*) from reconciliation where status = 'fail'")
-    assert rows == 8
+    assert rows == 12  # 8 arithmetic breaks + 4 items of 002 2020 copied from 2019 (issue 16)
 
 
 def test_cli_strict_exits_non_zero_when_a_report_breaks_a_rule(tmp_path: Path, raw_dir: Path):
     args = ["run", "--raw-dir", str(raw_dir), "--warehouse-dir", str(tmp_path), "--strict"]
     assert main(args) == 3
     assert (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_strict_counts_arithmetic_rules_not_the_inspectors_findings():
+    def evaluations(*rules: str) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"report_id": [f"r{i}" for i in range(len(rules))], "rule": list(rules)}
+        ).with_columns(status=pl.lit("fail"))
+
+    assert strict_verdict(evaluations("inspection.timeliness")) == (0, None)
+    status, message = strict_verdict(evaluations("sum.requests", "inspection.copied_figures"))
+    assert status == 3 and message is not None
+    assert "1 reconciliation rule(s) fail in 1 report(s) (and 1 inspection finding(s)" in message
 
 
 def test_cli_reports_a_missing_raw_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]):

@@ -69,12 +69,12 @@ def test_assets_carry_row_counts_and_rule_failures(run_result: dg.ExecuteInProce
     assert metadata(run_result, "reports")["dagster/row_count"] == 19
     assert metadata(run_result, "statistics")["dagster/row_count"] == 1288
     reconciliation = metadata(run_result, "reconciliation")
-    assert reconciliation["rule_failures"] == 8
-    assert reconciliation["dagster/row_count"] == 316
-    warehouse = metadata(run_result, "warehouse")
-    assert warehouse["rule_failures"] == 8 and warehouse["reports"] == 19
-    assert warehouse["dagster/row_count"] == 1288
-    assert "| mart_report_rates | 19 |" in str(warehouse["tables"])
+    assert reconciliation["rule_failures"] == 12
+    assert reconciliation["dagster/row_count"] == 400  # 316 + 84 of the inspectors' rules
+    assert metadata(run_result, "stg_statistics__figures")["dagster/row_count"] == 1283
+    rates = metadata(run_result, "mart_report_rates")
+    assert rates["dagster/row_count"] == 19
+    assert rates["rebuilt"] is True and rates["dbt_status"] == "success"
 
 
 def test_the_cli_shows_progress_not_dagster_events(

@@ -71,6 +71,28 @@ def test_exactly_the_known_breaks_of_the_seeds_fail(seed_results):
             3.0,
             -1.0,
         ),
+        # 002 2019 → 2020: (五) 行政许可, 其他对外管理服务事项 and (六) 行政处罚, 行政强制 print
+        # the same figures both years (DOMAIN.md: copied forward); lhs, rhs = the item's sums
+        (f"{F002}#3", "inspection.copied_figures", "art20.licensing", "total"): (
+            74204.0,
+            74204.0,
+            0.0,
+        ),
+        (f"{F002}#3", "inspection.copied_figures", "art20.other_services", "total"): (
+            14947.0,
+            14947.0,
+            0.0,
+        ),
+        (f"{F002}#3", "inspection.copied_figures", "art20.penalty", "total"): (
+            3415.0,
+            3415.0,
+            0.0,
+        ),
+        (f"{F002}#3", "inspection.copied_figures", "art20.coercion", "total"): (
+            110.0,
+            110.0,
+            0.0,
+        ),
     }
 
 

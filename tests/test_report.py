@@ -19,6 +19,7 @@ import lxml.html
 import pytest
 from pipeline_runs import materialize
 
+from pipeline.cli import main
 from pipeline.defs.resources import PipelineStorage
 from pipeline.documents import decode_document
 from pipeline.model import TEMPLATES
@@ -272,6 +273,45 @@ def test_header_counts_are_the_warehouse_counts(seed_warehouse, seed_report):
 
 
 @pytest.mark.slow
+def test_every_run_leaves_an_up_to_date_report(raw_dir, tmp_path):
+    """The `report` asset: `python -m pipeline run` rewrites report.html from the warehouse it
+    just published, and a run over changed raw files changes the page."""
+    raw = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw)
+    out = tmp_path / "out"
+
+    def run() -> tuple[lxml.html.HtmlElement, str, bytes]:
+        assert main(["run", "--raw-dir", str(raw), "--warehouse-dir", str(out)]) == 0
+        report = out / "report.html"
+        assert report.is_file()
+        ((run_id,),) = query(out, "select run_id from runs order by finished_at desc limit 1")
+        return parse(report), run_id, report.read_bytes()
+
+    page, first_run, first_bytes = run()
+    assert card(page, "reports") == 19 == query(out, "select count(*) from reports")[0][0]
+    assert len(page.xpath('//table[@id="report-table"]/tbody/tr')) == 19
+    header = page.xpath("//header")[0].text_content()
+    assert first_run in header and "1 run(s) recorded" in header
+
+    # Nothing new: the page still names the run that just ran.
+    page, second_run, _ = run()
+    header = page.xpath("//header")[0].text_content()
+    assert second_run != first_run
+    assert second_run in header and "2 run(s) recorded" in header
+
+    # A new raw file: one more report on the page.
+    shutil.copy(raw / "001_9ee0dcb102ca4a64.txt", raw / "005_new_site.txt")
+    page, _, third_bytes = run()
+    assert card(page, "reports") == 20 == query(out, "select count(*) from reports")[0][0]
+    rows = page.xpath('//table[@id="report-table"]/tbody/tr')
+    assert len(rows) == 20
+    assert any(row.get("data-report-id", "").startswith("005_new_site.txt#") for row in rows)
+    assert third_bytes != first_bytes
+    # Written by rename: no staging file of the page is left beside it.
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".report.html")]
+
+
+@pytest.mark.slow
 def test_rule_failure_bars_count_the_failing_evaluations(seed_warehouse, seed_report):
     drawn = {
         b.get("data-category"): float(b.get("data-value"))
@@ -377,7 +417,8 @@ def test_every_link_lands_on_the_failing_evaluations_it_names(seed_warehouse, se
     checked = 0
     for row in page.xpath('//table[@id="report-table"]/tbody/tr'):
         report_id = row.get("data-report-id")
-        for link in row.xpath('./td[@class="rules"]/a'):
+        # the failing rules, and the inspectors' findings beside them (not inconsistencies)
+        for link in row.xpath('./td[@class="rules" or @class="findings"]/a'):
             (block,) = page.xpath(f'//*[@id="{link.get("href")[1:]}"]')
             assert block.get("data-rule") == link.text
             section = block.getparent()

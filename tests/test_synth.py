@@ -208,10 +208,11 @@ def parsed(corpus) -> dict[str, pl.DataFrame]:
 
 
 def failing_rules(results: pl.DataFrame) -> dict[str, set[str]]:
+    # The synthetic corpus breaks arithmetic on purpose; its publication dates and headings are
+    # not drawn to meet the inspectors' rules (issue 16), which are tested on real reports.
     found: dict[str, set[str]] = defaultdict(set)
-    for report_id, rule in (
-        results.filter(pl.col("status") == "fail").select("report_id", "rule").iter_rows()
-    ):
+    arithmetic = (pl.col("status") == "fail") & ~pl.col("rule").str.starts_with("inspection.")
+    for report_id, rule in results.filter(arithmetic).select("report_id", "rule").iter_rows():
         found[report_id].add(rule)
     return dict(found)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,10 @@ import polars as pl
 import pytest
 
 from pipeline.catalogue import metrics
+from pipeline.dbt import DbtBuildFailed
 from pipeline.model import (
     QUARANTINE_SCHEMA,
+    RECONCILIATION_SCHEMA,
     REPORTS_SCHEMA,
     SECTIONS_SCHEMA,
     STATISTICS_SCHEMA,
@@ -353,6 +357,11 @@ def test_partition_files_without_the_year_column_still_get_it(tmp_path: Path) ->
     pl.DataFrame([figure(NEW, 2020, "apply.new", 1.0, "requests")], schema=STATISTICS_SCHEMA).drop(
         "report_year"
     ).write_parquet(partition / "part-0.parquet")
+    # The figure's report (dbt's relationships test holds every figure to one).
+    write_by_year(
+        pl.DataFrame([report(NEW, report_year=2020)], schema=REPORTS_SCHEMA),
+        parquet_dir / "reports",
+    )
     build_warehouse(parquet_dir, tmp_path / "w.duckdb")
     assert query(tmp_path / "w.duckdb", "select report_year, metric from statistics") == [
         (2020, "apply.new")
@@ -602,36 +611,66 @@ def test_no_temporary_file_is_left_and_readers_can_open_it(
             con.execute("create table scratch (a integer)")
 
 
+def copy_project(tmp_path: Path) -> Path:
+    """A copy of the shipped dbt project (without its build state), to add models to."""
+    project = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    return project
+
+
 def test_a_failed_build_keeps_the_previous_warehouse(tmp_path: Path) -> None:
     parquet_dir = tmp_path / "parquet"
     write_inputs(parquet_dir)
     db_path = tmp_path / "w.duckdb"
     build_warehouse(parquet_dir, db_path)
-    broken = tmp_path / "sql"
-    (broken / "marts").mkdir(parents=True)
-    (broken / "marts" / "mart_broken.sql").write_text("select * from no_such_table\n")
-    with pytest.raises(duckdb.Error):
+    broken = copy_project(tmp_path)
+    (broken / "models" / "marts" / "mart_broken.sql").write_text("select * from no_such_table\n")
+    with pytest.raises(DbtBuildFailed, match="mart_broken"):
         build_warehouse(parquet_dir, db_path, sql_dir=broken)
     assert not temporary_path(db_path).exists()
     assert query(db_path, "select count(*) from mart_applications") == [(4,)]
 
 
-def test_models_run_staging_first_then_marts_sorted(tmp_path: Path) -> None:
-    sql_dir = tmp_path / "sql"
-    (sql_dir / "staging").mkdir(parents=True)
-    (sql_dir / "marts").mkdir()
-    (sql_dir / "marts" / "a_mart.sql").write_text("select count(*) as n from stg_b;\n")
-    (sql_dir / "staging" / "stg_b.sql").write_text("-- grain\nselect 1 as one -- trailing\n")
-    counts = build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb", sql_dir=sql_dir)
-    assert list(counts)[-2:] == ["stg_b", "a_mart"]
-    assert query(tmp_path / "w.duckdb", "select n from a_mart") == [(1,)]
+def test_a_failed_dbt_test_keeps_the_previous_warehouse_and_names_the_test(
+    tmp_path: Path,
+) -> None:
+    parquet_dir = tmp_path / "parquet"
+    write_inputs(parquet_dir)
+    db_path = tmp_path / "w.duckdb"
+    build_warehouse(parquet_dir, db_path)
+    project = copy_project(tmp_path)
+    # A singular test that finds a row: every build must now fail on it.
+    (project / "tests" / "assert_no_report_exists.sql").write_text(
+        "select report_id from {{ ref('mart_data_quality') }}\n"
+    )
+    with pytest.raises(DbtBuildFailed, match="assert_no_report_exists") as failure:
+        build_warehouse(parquet_dir, db_path, sql_dir=project)
+    (failed,) = [node for node in failure.value.nodes if node.status == "fail"]
+    assert (failed.name, failed.status, failed.failures) == ("assert_no_report_exists", "fail", 4)
+    assert not temporary_path(db_path).exists()
+    assert query(db_path, "select count(*) from mart_data_quality") == [(4,)]
+
+
+def test_models_build_in_the_order_of_their_refs_not_their_names(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    models = project / "models"
+    (models / "marts" / "a_mart.sql").write_text("select n + 1 as n from {{ ref('z_staging') }}\n")
+    (models / "staging" / "z_staging.sql").write_text("select 1 as n\n")
+    counts = build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb", sql_dir=project)
+    assert counts["a_mart"] == counts["z_staging"] == 1
+    assert query(tmp_path / "w.duckdb", "select n from a_mart") == [(2,)]
 
 
 def test_every_shipped_model_is_lower_case_and_ends_with_final() -> None:
-    for path in sorted(SQL_DIR.glob("*/*.sql")):
+    models = sorted((SQL_DIR / "models").glob("*/*.sql"))
+    assert len(models) >= 9
+    for path in models:
         text = path.read_text(encoding="utf-8")
         assert text.startswith("-- "), path
-        assert text.rstrip().endswith("select * from final"), path
+        # The last select is the final CTE, its count columns cast by the counts macro or not.
+        assert re.search(
+            r"(select \* from final|\{\{ select_with_counts\('final', \[[^]]*\]\) \}\})\s*$", text
+        ), path
         code = "\n".join(line.split("--")[0] for line in text.splitlines())
         for keyword in ("SELECT", "FROM", "WHERE", "GROUP BY", "WITH", "JOIN"):
             assert keyword not in code, (path, keyword)
@@ -647,3 +686,149 @@ def test_a_writers_hidden_staging_directory_is_not_read(tmp_path: Path) -> None:
     ).write_parquet(staging / "part-0.parquet")
     counts = build_warehouse(parquet_dir, tmp_path / "w.duckdb")
     assert counts["statistics"] == len(new_report_figures()) + 12 + 4
+
+
+# ------------------------------------------------- inspectors' findings and agencies (issue 16)
+
+
+def evaluation(report_id: str, year: int, rule: str, status: str) -> dict[str, Any]:
+    return {
+        "report_id": report_id,
+        "report_year": year,
+        "rule": rule,
+        "subject": "published_on" if rule.startswith("inspection.") else "apply.handled",
+        "dimension": "total",
+        "status": status,
+        "lhs": 1.0,
+        "rhs": 2.0,
+        "delta": -1.0,
+        "metrics": [],
+        "source_lines": [],
+        "other_report_id": None,
+        "detail": None,
+    }
+
+
+def test_inspection_findings_do_not_make_a_report_inconsistent(tmp_path: Path) -> None:
+    parquet_dir = tmp_path / "parquet"
+    write_inputs(parquet_dir)
+    evaluations = [
+        # published late, arithmetic fine: consistent, with the finding listed apart
+        evaluation(NEW, 2021, "inspection.timeliness", "fail"),
+        evaluation(NEW, 2021, "inspection.required_tables", "pass"),
+        evaluation(NEW, 2021, "requests.r1_balance", "pass"),
+        # an arithmetic break and a copied table: inconsistent because of the break only
+        evaluation(OLD, 2017, "old_table.parent_sum", "fail"),
+        evaluation(OLD, 2017, "inspection.copied_figures", "fail"),
+        evaluation(OLD, 2017, "inspection.copied_figures", "fail"),
+        evaluation(OLD, 2017, "inspection.timeliness", "not_assessable"),
+    ]
+    write_by_year(
+        pl.DataFrame(evaluations, schema=RECONCILIATION_SCHEMA), parquet_dir / "reconciliation"
+    )
+    db_path = tmp_path / "warehouse.duckdb"
+    build_warehouse(parquet_dir, db_path)
+
+    new = row_dict(db_path, "mart_data_quality", NEW)
+    assert new["is_consistent"] is True
+    assert (new["rules_passed"], new["rules_failed"], new["rules_not_assessable"]) == (1, 0, 0)
+    assert new["failing_rules"] == []
+    assert new["inspections_failed"] == 1
+    assert new["inspection_findings"] == ["inspection.timeliness"]
+
+    old = row_dict(db_path, "mart_data_quality", OLD)
+    assert old["is_consistent"] is False
+    assert (old["rules_passed"], old["rules_failed"], old["rules_not_assessable"]) == (0, 1, 0)
+    assert old["failing_rules"] == ["old_table.parent_sum"]
+    assert old["inspections_failed"] == 2
+    assert old["inspection_findings"] == ["inspection.copied_figures"]
+
+    prose = row_dict(db_path, "mart_data_quality", PROSE)
+    assert prose["is_consistent"] is True and prose["inspection_findings"] == []
+    # mart_report_rates carries the same flag
+    assert row_dict(db_path, "mart_report_rates", NEW)["is_consistent"] is True
+
+
+def test_agencies_and_their_guarded_rates(tmp_path: Path) -> None:
+    parquet_dir = tmp_path / "parquet"
+    write_inputs(parquet_dir)
+    tianqiao = {
+        "agency_id": "370105:人民政府",
+        "agency_name": "天桥区人民政府",
+        "agency_kind": "government",
+        "agency_level": "county",
+        "division_code": "370105",
+        "province": "山东省",
+        "city": "济南市",
+        "county": "天桥区",
+    }
+    dongyang = {
+        "agency_id": "330783:司法局",
+        "agency_name": "东阳市司法局",
+        "agency_kind": "department",
+        "agency_level": "county",
+        "division_code": "330783",
+        "province": "浙江省",
+        "city": "金华市",
+        "county": "东阳市",
+    }
+    identities = {NEW: tianqiao, OLD: dongyang, SAME_AGENCY_OLD: dongyang}
+    reports = pl.read_parquet(
+        parquet_dir / "reports" / "*" / "*.parquet", hive_partitioning=True
+    ).with_columns(pl.col("report_year").cast(pl.Int32))
+    rows = [{**row, **identities.get(row["report_id"], {})} for row in reports.to_dicts()]
+    shutil.rmtree(parquet_dir / "reports")
+    write_by_year(pl.DataFrame(rows, schema=REPORTS_SCHEMA), parquet_dir / "reports")
+    db_path = tmp_path / "warehouse.duckdb"
+    build_warehouse(parquet_dir, db_path)
+
+    agencies = {
+        row[0]: row[1:]
+        for row in query(
+            db_path,
+            "select agency_id, agency_kind, names_seen, reports, first_year, last_year, "
+            "report_ids from agencies",
+        )
+    }
+    assert agencies == {
+        "370105:人民政府": ("government", ["天桥区人民政府"], 1, 2021, 2021, [NEW]),
+        "330783:司法局": (
+            "department",
+            ["东阳市司法局"],
+            2,
+            2017,
+            2017,
+            sorted([OLD, SAME_AGENCY_OLD]),
+        ),
+    }
+    assert dict(
+        query(
+            db_path,
+            "select column_name, data_type from duckdb_columns() "
+            "where table_name = 'mart_report_rates_by_agency' and column_name like '%_cases'",
+        )
+    ) == {"disclosure_cases": "BIGINT", "review_cases": "BIGINT", "litigation_cases": "BIGINT"}
+
+    rates = {
+        row[0]: row[1:]
+        for row in query(
+            db_path,
+            "select agency_id, report_year, report_count, report_id, disclosure_cases, "
+            "disclosure_rate, disclosure_rank, review_correction_rate, review_correction_rank "
+            "from mart_report_rates_by_agency",
+        )
+    }
+    ((handled, share_granted, reviews),) = query(
+        db_path,
+        "select requests_handled, share_granted, reviews from mart_report_rates "
+        "where report_id = ?",
+        [NEW],
+    )
+    assert handled == 344 and reviews is not None and reviews < 5
+    # 344 handled requests: a rate and a rank; fewer than 5 reviews: no rate, no rank
+    assert rates["370105:人民政府"] == (2021, 1, NEW, 344, share_granted, 1, None, None)
+    # two reports for one year: which is right is unknown, so no report, no rate, no rank
+    assert rates["330783:司法局"][:3] == (2017, 2, None)
+    assert rates["330783:司法局"][4:] == (None, None, None, None)
+    # the report without an agency is in neither mart
+    assert query(db_path, "select count(*) from mart_report_rates_by_agency") == [(2,)]

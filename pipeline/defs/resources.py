@@ -1,7 +1,7 @@
 """Configuration shared by every asset: where raw files are read and outputs written.
 
 Every path is configuration: the CLI flags, the environment (PIPELINE_RAW_DIR,
-PIPELINE_WAREHOUSE_DIR, PIPELINE_SQL_DIR, PIPELINE_WORKERS) or this resource's fields in the
+PIPELINE_WAREHOUSE_DIR, PIPELINE_WORKERS) or this resource's fields in the
 Dagster UI's launchpad; no code names a path of its own.
 """
 
@@ -14,7 +14,6 @@ import dagster as dg
 
 from pipeline.pool import default_workers
 from pipeline.storage import WarehouseLayout
-from pipeline.warehouse import SQL_DIR
 
 DEFAULT_RAW_DIR = "data/raw"
 DEFAULT_WAREHOUSE_DIR = "data/warehouse"
@@ -25,7 +24,6 @@ class PipelineStorage(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     raw_dir: str = DEFAULT_RAW_DIR
     warehouse_dir: str = DEFAULT_WAREHOUSE_DIR
-    sql_dir: str = ""
     workers: int = 0
 
     @property
@@ -37,10 +35,6 @@ class PipelineStorage(dg.ConfigurableResource):  # type: ignore[type-arg]
         return WarehouseLayout(Path(self.warehouse_dir))
 
     @property
-    def sql_path(self) -> Path:
-        return Path(self.sql_dir) if self.sql_dir else SQL_DIR
-
-    @property
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else default_workers()
 
@@ -50,6 +44,5 @@ def storage_from_environment() -> PipelineStorage:
     return PipelineStorage(
         raw_dir=os.environ.get("PIPELINE_RAW_DIR", DEFAULT_RAW_DIR),
         warehouse_dir=os.environ.get("PIPELINE_WAREHOUSE_DIR", DEFAULT_WAREHOUSE_DIR),
-        sql_dir=os.environ.get("PIPELINE_SQL_DIR", ""),
         workers=int(os.environ.get("PIPELINE_WORKERS", "0")),
     )

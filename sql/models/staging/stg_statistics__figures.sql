@@ -17,7 +17,7 @@ figures as (
         value_raw,
         source_line,
         table_kind,
-    from statistics
+    from {{ source('warehouse', 'statistics') }}
 ),
 
 ranked as (
@@ -39,7 +39,7 @@ report_attributes as (
         agency,
         region,
         template,
-    from reports
+    from {{ source('warehouse', 'reports') }}
 ),
 
 final as (

@@ -5,7 +5,7 @@
 with
 
 figures as (
-    select * from stg_statistics__figures
+    select * from {{ ref('stg_statistics__figures') }}
 ),
 
 review_figures as (
@@ -58,4 +58,26 @@ final as (
     group by report_id
 )
 
-select * from final
+{{ select_with_counts('final', [
+    'review_upheld',
+    'review_corrected',
+    'review_other',
+    'review_pending',
+    'review_total',
+    'litigation_direct_upheld',
+    'litigation_direct_corrected',
+    'litigation_direct_other',
+    'litigation_direct_pending',
+    'litigation_direct_total',
+    'litigation_after_review_upheld',
+    'litigation_after_review_corrected',
+    'litigation_after_review_other',
+    'litigation_after_review_pending',
+    'litigation_after_review_total',
+    'litigation_total',
+    'litigation_upheld',
+    'litigation_corrected',
+    'litigation_other',
+    'litigation_closed',
+    'litigation_in_progress',
+]) }}

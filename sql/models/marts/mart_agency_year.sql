@@ -7,7 +7,7 @@
 with
 
 figures as (
-    select * from stg_statistics__figures
+    select * from {{ ref('stg_statistics__figures') }}
 ),
 
 report_list as (
@@ -18,7 +18,7 @@ report_list as (
         agency,
         region,
         template,
-    from reports
+    from {{ source('warehouse', 'reports') }}
 ),
 
 totals as (
@@ -150,4 +150,11 @@ final as (
     group by agency, region, report_year, fallback_source_file
 )
 
-select * from final
+{{ select_with_counts('final', [
+    'requests_received',
+    'requests_handled',
+    'granted',
+    'reviews_total',
+    'lawsuits_total',
+    'proactive_total',
+]) }}

@@ -16,7 +16,7 @@ figures as (
         value_kind,
         qualifier,
         source_line,
-    from stg_statistics__figures
+    from {{ ref('stg_statistics__figures') }}
     where dimension = 'total'
 ),
 
@@ -28,7 +28,7 @@ report_list as (
         region,
         template,
         source_file,
-    from reports
+    from {{ source('warehouse', 'reports') }}
 ),
 
 sources as (
@@ -38,7 +38,7 @@ sources as (
         metrics,
         templates,
         match,
-    from harmonised_sources
+    from {{ source('warehouse', 'harmonised_sources') }}
 ),
 
 candidates as (
@@ -89,7 +89,7 @@ consistency as (
     select
         report_id,
         count(*) filter (where status = 'fail') = 0 as is_consistent,
-    from reconciliation
+    from {{ source('warehouse', 'reconciliation') }}
     group by report_id
 ),
 
@@ -118,7 +118,7 @@ joined as (
         harmonised_metrics.ordinal as metric_ordinal,
     from chosen
     inner join report_list on report_list.report_id = chosen.report_id
-    inner join harmonised_metrics on harmonised_metrics.code = chosen.harmonised_metric
+    inner join {{ source('warehouse', 'harmonised_metrics') }} on harmonised_metrics.code = chosen.harmonised_metric
     left join consistency on consistency.report_id = chosen.report_id
     where chosen.source_rank = 1
 ),
@@ -130,4 +130,6 @@ final as (
     order by report_year, report_id, metric_ordinal
 )
 
-select * from final
+{{ select_with_counts('final', [
+    'value',
+]) }}

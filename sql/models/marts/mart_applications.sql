@@ -5,7 +5,7 @@
 with
 
 figures as (
-    select * from stg_statistics__figures
+    select * from {{ ref('stg_statistics__figures') }}
 ),
 
 request_figures as (
@@ -66,7 +66,7 @@ printed as (
 ),
 
 outcome_leaves as (
-    select * from stg_metrics__outcome_leaves
+    select * from {{ ref('stg_metrics__outcome_leaves') }}
 ),
 
 groups_printed as (
@@ -162,4 +162,28 @@ final as (
     left join sums_by_report on sums_by_report.report_id = request_reports.report_id
 )
 
-select * from final
+{{ select_with_counts('final', [
+    'apply_new',
+    'apply_carried_over',
+    'apply_handled',
+    'apply_carried_forward',
+    'outcome_granted',
+    'outcome_partial',
+    'outcome_denied_sum',
+    'outcome_unable_sum',
+    'outcome_not_processed_sum',
+    'outcome_other',
+    'outcome_denied_printed',
+    'outcome_unable_printed',
+    'outcome_not_processed_printed',
+    'apply_received',
+    'apply_completed',
+    'apply_answered',
+    'answer_already_public',
+    'answer_granted',
+    'answer_partial',
+    'answer_denied',
+    'answer_not_this_agency',
+    'answer_not_exist',
+    'answer_other',
+]) }}

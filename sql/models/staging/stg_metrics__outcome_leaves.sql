@@ -6,7 +6,7 @@ catalogue as (
     select
         code,
         parent,
-    from metrics
+    from {{ source('warehouse', 'metrics') }}
 ),
 
 final as (

@@ -4,7 +4,7 @@
 with
 
 figures as (
-    select * from stg_statistics__figures
+    select * from {{ ref('stg_statistics__figures') }}
 ),
 
 disclosure_figures as (
@@ -66,4 +66,31 @@ final as (
     group by report_id
 )
 
-select * from final
+{{ select_with_counts('final', [
+    'art20_rules_issued',
+    'art20_rules_repealed',
+    'art20_rules_in_force',
+    'art20_rules_published',
+    'art20_rules_total_published',
+    'art20_normative_docs_issued',
+    'art20_normative_docs_repealed',
+    'art20_normative_docs_in_force',
+    'art20_normative_docs_published',
+    'art20_normative_docs_total_published',
+    'art20_licensing_prior_items',
+    'art20_licensing_change',
+    'art20_licensing_decisions',
+    'art20_other_services_prior_items',
+    'art20_other_services_change',
+    'art20_other_services_decisions',
+    'art20_penalty_prior_items',
+    'art20_penalty_change',
+    'art20_penalty_decisions',
+    'art20_coercion_prior_items',
+    'art20_coercion_change',
+    'art20_coercion_decisions',
+    'art20_fees_prior_items',
+    'art20_fees_change',
+    'art20_procurement_projects',
+    'proactive_total',
+]) }}

@@ -17,7 +17,7 @@ harmonised as (
         harmonised_metric,
         value,
         match,
-    from mart_harmonised_metrics
+    from {{ ref('mart_harmonised_metrics') }}
 ),
 
 wide as (
@@ -52,7 +52,7 @@ quality as (
     select
         report_id,
         is_consistent,
-    from mart_data_quality
+    from {{ ref('mart_data_quality') }}
 ),
 
 final as (
@@ -95,10 +95,23 @@ final as (
         case
             when wide.lawsuits <> 0 then wide.litigation_corrections / wide.lawsuits
         end as litigation_correction_rate,
-    from reports
+    from {{ source('warehouse', 'reports') }}
     left join wide on wide.report_id = reports.report_id
     left join quality on quality.report_id = reports.report_id
     order by reports.report_year, reports.report_id
 )
 
-select * from final
+{{ select_with_counts('final', [
+    'requests_received',
+    'requests_handled',
+    'requests_granted',
+    'requests_partly_granted',
+    'requests_refused',
+    'requests_unable',
+    'reviews',
+    'review_corrections',
+    'lawsuits',
+    'litigation_corrections',
+    'proactive_disclosures',
+    'staff',
+]) }}
