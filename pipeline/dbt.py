@@ -200,6 +200,8 @@ def invoke(
             thread.join()
     from dbt.cli.main import dbtRunner
 
+    # dbt reads a relative --target-path against the project folder, not the working one.
+    project_dir, target = Path(project_dir).resolve(), Path(target).resolve()
     target.mkdir(parents=True, exist_ok=True)
     command = [
         *args,

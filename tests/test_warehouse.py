@@ -21,7 +21,7 @@ from pipeline.model import (
     SECTIONS_SCHEMA,
     STATISTICS_SCHEMA,
 )
-from pipeline.warehouse import SQL_DIR, build_warehouse, temporary_path
+from pipeline.warehouse import SQL_DIR, build_database, build_warehouse, temporary_path
 
 NEW = "r2021"  # a new_2021 report: table 3, table 4 and article-20 rows
 OLD = "r2017"  # an old_table report of another agency
@@ -649,6 +649,21 @@ def test_a_failed_dbt_test_keeps_the_previous_warehouse_and_names_the_test(
     assert (failed.name, failed.status, failed.failures) == ("assert_no_report_exists", "fail", 4)
     assert not temporary_path(db_path).exists()
     assert query(db_path, "select count(*) from mart_data_quality") == [(4,)]
+
+
+def test_relative_paths_are_the_working_directory_s_not_the_dbt_project_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_project(tmp_path)
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    build_database(Path("parquet"), Path("out/w.duckdb"), project, target=Path("out/dbt"))
+    assert (work / "out" / "w.duckdb").is_file()
+    assert (work / "out" / "dbt" / "partial_parse.msgpack").is_file()
+    written = sorted(p.relative_to(project) for p in project.rglob("*"))
+    assert [p for p in written if p not in before and p.parts[0] != "target"] == []
 
 
 def test_models_build_in_the_order_of_their_refs_not_their_names(tmp_path: Path) -> None:
