@@ -1,0 +1,115 @@
+"""The arithmetic of one report's tables: balance, parent sums, row totals.
+
+Parent sums follow the `parent` codes of the metric catalogue; the other two read their
+operands from their spec.
+"""
+
+from __future__ import annotations
+
+from pipeline.model import DIMENSIONS
+from pipeline.reconcile.catalogue import Kind, Rule, register
+from pipeline.reconcile.readings import (
+    APPLICANT_COLUMNS,
+    ReportReadings,
+    RuleResult,
+    children,
+    evaluate,
+    missing,
+    result,
+)
+
+
+def check_balance(rule: Rule, readings: ReportReadings) -> list[RuleResult]:
+    """sum(lhs) = sum(rhs), per applicant column and total (requests.r1_balance: new +
+    carried over = handled + carried forward). `subject` names the result's row."""
+    spec = rule.spec
+    subject = str(spec["subject"])
+    results = []
+    for dimension in spec.get("dimensions", DIMENSIONS):
+        lhs = [readings.table.get((m, dimension)) for m in spec["lhs"]]
+        rhs = [readings.table.get((m, dimension)) for m in spec["rhs"]]
+        present = [r for r in (*lhs, *rhs) if r is not None]
+        if not present:
+            continue
+        if len(present) < len(lhs) + len(rhs):
+            results.append(
+                missing(readings, rule.id, subject, dimension, present, "an operand row is missing")
+            )
+            continue
+        results.append(
+            evaluate(
+                readings,
+                rule,
+                subject,
+                dimension,
+                [r for r in lhs if r],
+                [r for r in rhs if r],
+            )
+        )
+    return results
+
+
+def check_parent_sums(rule: Rule, readings: ReportReadings) -> list[RuleResult]:
+    """A printed parent of the spec's `tables` equals the sum of its printed children.
+
+    With `every_child_printed`, the template prints every child row: one that was not read (a
+    row printed apart from its label, quarantined) leaves the sum unknown, not broken.
+    """
+    tables = set(rule.spec["tables"])
+    every_child = bool(rule.spec.get("every_child_printed", False))
+    results = []
+    for (metric, dimension), parent in sorted(
+        readings.table.items(), key=lambda item: item[1].line
+    ):
+        codes = children().get(metric)
+        if parent.table_kind not in tables or not codes:
+            continue
+        parts = [readings.expand(child, dimension) for child in codes]
+        summands = sorted((r for part in parts if part for r in part), key=lambda r: r.line)
+        if not summands:
+            continue
+        if every_child and not all(readings.complete(child, dimension) for child in codes):
+            results.append(
+                result(
+                    readings,
+                    rule.id,
+                    metric,
+                    dimension,
+                    [parent, *summands],
+                    "not_assessable",
+                    detail="an outcome row of the template was not read",
+                )
+            )
+            continue
+        results.append(evaluate(readings, rule, metric, dimension, [parent], summands))
+    return results
+
+
+def check_row_totals(rule: Rule, readings: ReportReadings) -> list[RuleResult]:
+    """In every row of the spec's `tables`, 总计 = the six applicant columns."""
+    tables = set(rule.spec["tables"])
+    results = []
+    for (metric, dimension), total in readings.table.items():
+        if dimension != "total" or total.table_kind not in tables:
+            continue
+        columns = [readings.table.get((metric, column)) for column in APPLICANT_COLUMNS]
+        present = [c for c in columns if c is not None]
+        if len(present) < len(columns):
+            results.append(
+                missing(
+                    readings,
+                    rule.id,
+                    metric,
+                    "total",
+                    [total, *present],
+                    "an applicant column is missing",
+                )
+            )
+            continue
+        results.append(evaluate(readings, rule, metric, "total", [total], present))
+    return results
+
+
+register(Kind("balance", "report", check_balance))
+register(Kind("parent_sum", "report", check_parent_sums))
+register(Kind("row_total", "report", check_row_totals))
