@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.model import REPORTS_SCHEMA, STATISTICS_SCHEMA
+from pipeline.model import DIMENSIONS, REPORTS_SCHEMA, STATISTICS_SCHEMA
 from pipeline.reconcile import (
     KINDS,
     RULES_PATH,
@@ -258,23 +258,31 @@ def hand_made(figures: dict[str, dict[str, float]]) -> tuple[pl.DataFrame, pl.Da
         for report_id, printed in figures.items()
         for line, (metric, value) in enumerate(printed.items(), start=10)
     ]
-    statistics = pl.DataFrame(rows, schema_overrides=STATISTICS_SCHEMA).select(
+    return figures_frame(rows), hand_made_reports(list(figures))
+
+
+def figures_frame(rows: list[dict]) -> pl.DataFrame:
+    """Rows of the statistics table, the columns not given empty."""
+    return pl.DataFrame(rows).select(
         [
             pl.col(name).cast(dtype) if name in rows[0] else pl.lit(None, dtype).alias(name)
             for name, dtype in STATISTICS_SCHEMA.items()
         ]
     )
-    reports = pl.DataFrame(
+
+
+def hand_made_reports(report_ids: list[str]) -> pl.DataFrame:
+    """Reports of 2022, each of its own agency."""
+    return pl.DataFrame(
         {
-            "report_id": list(figures),
-            "report_year": [2022] * len(figures),
-            "source_file": [f"{report_id}.txt" for report_id in figures],
-            "agency": [f"机关{i}" for i, _ in enumerate(figures)],
-            "region": [None] * len(figures),
+            "report_id": report_ids,
+            "report_year": [2022] * len(report_ids),
+            "source_file": [f"{report_id}.txt" for report_id in report_ids],
+            "agency": [f"机关{i}" for i, _ in enumerate(report_ids)],
+            "region": [None] * len(report_ids),
         },
         schema_overrides={name: REPORTS_SCHEMA[name] for name in ("report_year", "region")},
     )
-    return statistics, reports
 
 
 NEW_RULE = """
@@ -337,3 +345,38 @@ def test_a_rule_in_the_scope_of_another_kind_fails_at_load_time(tmp_path):
 
 def test_every_registered_kind_serves_a_rule_of_the_catalogue():
     assert {rule.kind for rule in load_rules().rules} == set(KINDS)
+
+
+def test_column_wise_and_report_by_report_rows_together_cover_each_rule_once():
+    # a report whose table-3 rows all hold is settled column-wise; one with a break (or an
+    # operand row missing) goes to the report-by-report check with every row of it
+    columns = DIMENSIONS[:-1]
+    clean = {("apply.new", "total"): 6.0, **{("apply.new", c): 1.0 for c in columns}}
+    broken = {**clean, ("apply.new", "total"): 7.0}
+    rows = [
+        {
+            "report_id": report_id,
+            "report_year": 2022,
+            "metric": metric,
+            "dimension": dimension,
+            "value": value,
+            "value_kind": "number",
+            "qualifier": "exact",
+            "source_line": 10,
+            "table_kind": "requests",
+        }
+        for report_id, printed in (("clean#1", clean), ("broken#1", broken))
+        for (metric, dimension), value in printed.items()
+    ]
+    statistics = figures_frame(rows)
+    reports = hand_made_reports(["clean#1", "broken#1"])
+    results = reconcile(statistics, statistics.head(0), reports).filter(
+        pl.col("rule").is_in(["requests.r3_row_total", "requests.r1_balance"])
+        & (pl.col("dimension") == "total")
+    )
+    assert sorted(results.select("report_id", "rule", "status", "lhs", "rhs").rows()) == [
+        ("broken#1", "requests.r1_balance", "not_assessable", None, None),
+        ("broken#1", "requests.r3_row_total", "fail", 7.0, 6.0),
+        ("clean#1", "requests.r1_balance", "not_assessable", None, None),
+        ("clean#1", "requests.r3_row_total", "pass", 6.0, 6.0),
+    ]

@@ -6,8 +6,11 @@ operands from their spec.
 
 from __future__ import annotations
 
+import polars as pl
+
 from pipeline.model import DIMENSIONS
 from pipeline.reconcile.catalogue import Kind, Rule, register
+from pipeline.reconcile.columns import operand, plain_passes
 from pipeline.reconcile.readings import (
     APPLICANT_COLUMNS,
     ReportReadings,
@@ -110,6 +113,55 @@ def check_row_totals(rule: Rule, readings: ReportReadings) -> list[RuleResult]:
     return results
 
 
-register(Kind("balance", "report", check_balance))
+def frame_balance(rule: Rule, table: pl.DataFrame) -> tuple[pl.DataFrame, set[str]]:
+    """`check_balance` column-wise: its plain passes over many reports at once."""
+    spec = rule.spec
+    dimensions = list(spec.get("dimensions", DIMENSIONS))
+    sides = {
+        **{f"lhs{i}": metric for i, metric in enumerate(spec["lhs"])},
+        **{f"rhs{i}": metric for i, metric in enumerate(spec["rhs"])},
+    }
+    in_rule = table.filter(
+        pl.col("dimension").is_in(dimensions) & pl.col("metric").is_in(list(sides.values()))
+    )
+    base = in_rule.select("report_id", "report_year", "dimension").unique(maintain_order=True)
+    base = base.with_columns(subject=pl.lit(str(spec["subject"])))
+    for name, metric in sides.items():
+        printed = operand(
+            in_rule.filter(pl.col("metric") == metric), name, pl.col("metric"), pl.col("dimension")
+        )
+        base = base.join(
+            printed.drop("key_metric"),
+            left_on=["report_id", "dimension"],
+            right_on=["report_id", "key_dimension"],
+            how="left",
+        )
+    names = list(sides)
+    return plain_passes(rule, base, names[: len(spec["lhs"])], names[len(spec["lhs"]) :])
+
+
+def frame_row_totals(rule: Rule, table: pl.DataFrame) -> tuple[pl.DataFrame, set[str]]:
+    """`check_row_totals` column-wise: its plain passes over many reports at once."""
+    totals = table.filter(
+        (pl.col("dimension") == "total") & pl.col("table_kind").is_in(list(rule.spec["tables"]))
+    )
+    base = operand(totals, "total", pl.col("metric"), pl.col("dimension")).join(
+        totals.select("report_id", "report_year").unique(), on="report_id", how="left"
+    )
+    base = base.rename({"key_metric": "subject", "key_dimension": "dimension"})
+    for column in APPLICANT_COLUMNS:
+        printed = operand(
+            table.filter(pl.col("dimension") == column), column, pl.col("metric"), pl.lit(column)
+        )
+        base = base.join(
+            printed.drop("key_dimension"),
+            left_on=["report_id", "subject"],
+            right_on=["report_id", "key_metric"],
+            how="left",
+        )
+    return plain_passes(rule, base, ["total"], list(APPLICANT_COLUMNS))
+
+
+register(Kind("balance", "report", check_balance, frame_check=frame_balance))
 register(Kind("parent_sum", "report", check_parent_sums))
-register(Kind("row_total", "report", check_row_totals))
+register(Kind("row_total", "report", check_row_totals, frame_check=frame_row_totals))

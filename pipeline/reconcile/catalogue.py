@@ -43,9 +43,10 @@ class Rule:
 
 ReportCheck = Callable[["Rule", "ReportReadings"], "list[RuleResult]"]
 PairCheck = Callable[["Rule", "ReportReadings", "ReportReadings"], "list[RuleResult]"]
-# A kind's column-wise evaluation over the long frame of many reports' table figures: the
-# results it settles, and the report ids whose results for this rule it leaves to `check`.
-FrameCheck = Callable[["Rule", "pl.DataFrame"], "tuple[list[RuleResult], set[str]]"]
+# A kind's column-wise evaluation over the long frame of many reports' table figures
+# (`columns.first_printings`): the results it settles, as a frame, and the report ids whose
+# results for the rule it leaves to `check`.
+FrameCheck = Callable[["Rule", "pl.DataFrame"], "tuple[pl.DataFrame, set[str]]"]
 
 
 @dataclass(frozen=True, slots=True)

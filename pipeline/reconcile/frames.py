@@ -19,6 +19,7 @@ from pipeline.reconcile.catalogue import (
     RuleCatalogue,
     load_rules,
 )
+from pipeline.reconcile.columns import first_printings
 from pipeline.reconcile.cross_year import ReportIdentity, previous_reports, series_key
 from pipeline.reconcile.readings import Reading, ReportFacts, ReportReadings, RuleResult
 
@@ -135,10 +136,15 @@ def reconcile(
         for rule in catalogue.of_scope("agency_years")
     ]
     by_report = collect_readings(statistics, prose_figures, reports, sections, quarantine)
+    selected = [r for r in by_report.values() if years is None or r.report_year in years]
+    # Kinds that evaluate column-wise settle their plain passes over all reports at once and
+    # name the reports left to their report-by-report check.
+    frames, left_to_check = _frame_checks(catalogue, statistics, selected)
     results: list[RuleResult] = []
-    for readings in by_report.values():
-        if years is None or readings.report_year in years:
-            for rule, check in report_rules:
+    for readings in selected:
+        for rule, check in report_rules:
+            others = left_to_check.get(rule.id)
+            if others is None or readings.report_id in others:
                 results.extend(check(rule, readings))
     agency_ids = (
         reports.get_column("agency_id").to_list()
@@ -161,7 +167,37 @@ def reconcile(
             continue
         for rule, pair_check in pair_rules:
             results.extend(pair_check(rule, current, earlier))
-    return results_frame(results)
+    return pl.concat([results_frame(results), *frames])
+
+
+def _frame_checks(
+    catalogue: RuleCatalogue, statistics: pl.DataFrame, selected: Sequence[ReportReadings]
+) -> tuple[list[pl.DataFrame], dict[str, set[str]]]:
+    """The results of the column-wise kinds' rules, and for each the reports they leave to
+    the report-by-report check."""
+    framed = [
+        (rule, frame_check)
+        for rule in catalogue.of_scope("report")
+        if (frame_check := KINDS[rule.kind].frame_check) is not None
+    ]
+    if not framed:
+        return [], {}
+    table = first_printings(
+        statistics,
+        pl.DataFrame(
+            {
+                "report_id": [r.report_id for r in selected],
+                "report_year": [r.report_year for r in selected],
+            },
+            schema={"report_id": pl.String(), "report_year": pl.Int32()},
+        ),
+    )
+    frames, left_to_check = [], {}
+    for rule, frame_check in framed:
+        frame, others = frame_check(rule, table)
+        frames.append(frame)
+        left_to_check[rule.id] = others
+    return frames, left_to_check
 
 
 def results_frame(results: Sequence[RuleResult]) -> pl.DataFrame:
