@@ -10,7 +10,7 @@ import polars as pl
 
 from pipeline.model import DIMENSIONS
 from pipeline.reconcile.catalogue import Kind, Rule, register
-from pipeline.reconcile.columns import operand, plain_passes
+from pipeline.reconcile.columns import exact_integer, operand, pass_results, plain_passes
 from pipeline.reconcile.readings import (
     APPLICANT_COLUMNS,
     ReportReadings,
@@ -140,6 +140,84 @@ def frame_balance(rule: Rule, table: pl.DataFrame) -> tuple[pl.DataFrame, set[st
     return plain_passes(rule, base, names[: len(spec["lhs"])], names[len(spec["lhs"]) :])
 
 
+def frame_parent_sums(rule: Rule, table: pl.DataFrame) -> tuple[pl.DataFrame, set[str]]:
+    """`check_parent_sums` column-wise: its plain passes over many reports at once.
+
+    A parent's summands are found as `ReportReadings.expand` finds them: a child printed is a
+    summand, a child not printed is replaced by its own children, level by level. A report
+    where a child is neither printed nor has children, or where a figure is not an exact
+    integer (whose sum would depend on the order of addition), is left to the check.
+    """
+    codes = children()
+    edges = pl.DataFrame(
+        [(node, child, f"{i:03d}") for node, kids in codes.items() for i, child in enumerate(kids)],
+        schema={"node": pl.String(), "child": pl.String(), "step": pl.String()},
+        orient="row",
+    )
+    parents = table.filter(
+        pl.col("table_kind").is_in(list(rule.spec["tables"])) & pl.col("metric").is_in(list(codes))
+    ).rename({"metric": "subject"})
+    key = ["report_id", "subject", "dimension"]
+    printed = table.select(
+        "report_id",
+        pl.col("metric").alias("node"),
+        "dimension",
+        "value",
+        "value_kind",
+        "qualifier",
+        "source_line",
+        pl.lit(True).alias("printed"),
+    )
+
+    def descend(nodes: pl.DataFrame) -> pl.DataFrame:
+        return nodes.join(edges, on="node", how="inner").select(
+            *key, pl.col("child").alias("node"), pl.col("path") + pl.col("step")
+        )
+
+    frontier = descend(parents.select(*key, pl.col("subject").alias("node"), path=pl.lit("")))
+    looked = frontier.join(printed, on=["report_id", "node", "dimension"], how="left")
+    found, lost = [looked.head(0)], []
+    while frontier.height:
+        looked = frontier.join(printed, on=["report_id", "node", "dimension"], how="left")
+        found.append(looked.filter(pl.col("printed").fill_null(False)))
+        unprinted = looked.filter(pl.col("printed").is_null()).select(*key, "node", "path")
+        lost.append(unprinted.join(edges, on="node", how="anti"))
+        frontier = descend(unprinted)
+    summands = pl.concat(found)
+    plain = (
+        (pl.col("value_kind") == "number")
+        & (pl.col("qualifier") == "exact")
+        & exact_integer(pl.col("value"))
+    ).fill_null(False)
+    sums = (
+        summands.sort([*key, "source_line", "path"])
+        .group_by(key, maintain_order=True)
+        .agg(
+            rhs=pl.col("value").sum() + 0.0,
+            unplain=(~plain).sum(),
+            metrics=pl.col("node"),
+            source_lines=pl.col("source_line"),
+        )
+    )
+    scored = (
+        parents.join(sums, on=key, how="inner")
+        .with_columns(lhs=0.0 + pl.col("value"))
+        .with_columns(delta=pl.col("lhs") - pl.col("rhs"))
+    )
+    passes = plain & (pl.col("unplain") == 0) & (pl.col("delta").abs() <= rule.tolerance)
+    others = set(scored.filter(~passes.fill_null(False)).get_column("report_id").to_list())
+    for frame in lost:
+        others.update(frame.get_column("report_id").to_list())
+    settled = scored.filter(passes.fill_null(False) & ~pl.col("report_id").is_in(sorted(others)))
+    return pass_results(
+        rule,
+        settled.with_columns(
+            metrics=pl.concat_list(pl.col("subject"), pl.col("metrics")),
+            source_lines=pl.concat_list(pl.col("source_line"), pl.col("source_lines")),
+        ),
+    ), others
+
+
 def frame_row_totals(rule: Rule, table: pl.DataFrame) -> tuple[pl.DataFrame, set[str]]:
     """`check_row_totals` column-wise: its plain passes over many reports at once."""
     totals = table.filter(
@@ -163,5 +241,5 @@ def frame_row_totals(rule: Rule, table: pl.DataFrame) -> tuple[pl.DataFrame, set
 
 
 register(Kind("balance", "report", check_balance, frame_check=frame_balance))
-register(Kind("parent_sum", "report", check_parent_sums))
+register(Kind("parent_sum", "report", check_parent_sums, frame_check=frame_parent_sums))
 register(Kind("row_total", "report", check_row_totals, frame_check=frame_row_totals))

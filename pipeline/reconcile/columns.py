@@ -74,6 +74,24 @@ def plain_passes(
     passes = plain & (pl.col("delta").abs() <= rule.tolerance)
     others = set(scored.filter(~passes).get_column("report_id").to_list())
     settled = scored.filter(passes & ~pl.col("report_id").is_in(sorted(others)))
+    return pass_results(
+        rule,
+        settled.with_columns(
+            metrics=pl.concat_list([f"{name}_metric" for name in names]),
+            source_lines=pl.concat_list([f"{name}_source_line" for name in names]),
+        ),
+    ), others
+
+
+def exact_integer(value: pl.Expr) -> pl.Expr:
+    """A figure whose sums are exact in any order: an integer well within a float's range."""
+    return value.is_not_null() & (value == value.floor()) & (value.abs() < 2.0**40)
+
+
+def pass_results(rule: Rule, settled: pl.DataFrame) -> pl.DataFrame:
+    """Passing results as a frame of RECONCILIATION_SCHEMA, from `report_id`, `report_year`,
+    `subject`, `dimension`, `lhs`, `rhs`, `delta`, and `metrics` and `source_lines` as the
+    operands' lists in the order compared (made unique here, lines sorted)."""
     frame = settled.select(
         "report_id",
         "report_year",
@@ -84,16 +102,9 @@ def plain_passes(
         "lhs",
         "rhs",
         "delta",
-        pl.concat_list([f"{name}_metric" for name in names])
-        .list.unique(maintain_order=True)
-        .alias("metrics"),
-        pl.concat_list([f"{name}_source_line" for name in names])
-        .list.unique()
-        .list.sort()
-        .alias("source_lines"),
+        pl.col("metrics").list.unique(maintain_order=True),
+        pl.col("source_lines").list.unique().list.sort(),
         pl.lit(None, pl.String).alias("other_report_id"),
         pl.lit(None, pl.String).alias("detail"),
     )
-    return frame.select(
-        [pl.col(name).cast(dtype) for name, dtype in RECONCILIATION_SCHEMA.items()]
-    ), others
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in RECONCILIATION_SCHEMA.items()])
