@@ -37,9 +37,9 @@ def _readings(frame: pl.DataFrame) -> Iterable[tuple[str, Reading]]:
         "note",
     ]
     # Whole columns to Python lists, then one tuple per row: far cheaper than iter_rows.
-    values = [frame.get_column(name).to_list() for name in ("report_id", *columns)]
-    for report_id, *fields in zip(*values, strict=True):
-        yield report_id, Reading(*fields)
+    report_ids = frame.get_column("report_id").to_list()
+    values = [frame.get_column(name).to_list() for name in columns]
+    yield from zip(report_ids, map(Reading._make, zip(*values, strict=True)), strict=True)
 
 
 def report_facts(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.catalogue import metrics
 from pipeline.model import DIMENSIONS
@@ -30,9 +30,9 @@ def children() -> dict[str, tuple[str, ...]]:
     return {parent: tuple(codes) for parent, codes in found.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """One printed figure as the rules see it."""
+class Reading(NamedTuple):
+    """One printed figure as the rules see it (a named tuple: a year builds one per figure,
+    and a tuple is built several times faster than a frozen dataclass)."""
 
     metric: str
     dimension: str
