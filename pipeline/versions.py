@@ -43,7 +43,7 @@ PARSER_FILES = (
     SCHEMAS / "layouts.yaml",
     SCHEMAS / "prose_patterns.yaml",
 )
-RECONCILE_FILES = (PACKAGE / "reconcile.py", SCHEMAS / "rules.yaml")
+RECONCILE_FILES = (*sorted((PACKAGE / "reconcile").glob("*.py")), SCHEMAS / "rules.yaml")
 WAREHOUSE_FILES = (
     PACKAGE / "warehouse.py",
     PACKAGE / "dbt.py",

@@ -8,7 +8,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.reconcile import ReportIdentity, previous_reports, reconcile
+from pipeline.model import DIMENSIONS, REPORTS_SCHEMA, STATISTICS_SCHEMA
+from pipeline.reconcile import (
+    KINDS,
+    RULES_PATH,
+    ReportIdentity,
+    load_rules,
+    previous_reports,
+    reconcile,
+)
 from pipeline.stages import parse_corpus
 
 F000, F001, F002, F003, F004 = (
@@ -228,3 +236,147 @@ def test_an_outcome_row_not_read_leaves_r2_not_assessable_not_failed(tmp_path, r
     )
     assert set(results["status"].to_list()) == {"not_assessable"}
     assert "not read" in results["detail"][0]
+
+
+# --- rules are data: a rule of an existing kind is a rules.yaml entry only ---------------------
+
+
+def hand_made(figures: dict[str, dict[str, float]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Statistics and reports of hand-made 2022 reports: report id -> table-3 totals."""
+    rows = [
+        {
+            "report_id": report_id,
+            "report_year": 2022,
+            "metric": metric,
+            "dimension": "total",
+            "value": value,
+            "value_kind": "number",
+            "qualifier": "exact",
+            "source_line": line,
+            "table_kind": "requests",
+        }
+        for report_id, printed in figures.items()
+        for line, (metric, value) in enumerate(printed.items(), start=10)
+    ]
+    return figures_frame(rows), hand_made_reports(list(figures))
+
+
+def figures_frame(rows: list[dict]) -> pl.DataFrame:
+    """Rows of the statistics table, the columns not given empty."""
+    return pl.DataFrame(rows).select(
+        [
+            pl.col(name).cast(dtype) if name in rows[0] else pl.lit(None, dtype).alias(name)
+            for name, dtype in STATISTICS_SCHEMA.items()
+        ]
+    )
+
+
+def hand_made_reports(report_ids: list[str]) -> pl.DataFrame:
+    """Reports of 2022, each of its own agency."""
+    return pl.DataFrame(
+        {
+            "report_id": report_ids,
+            "report_year": [2022] * len(report_ids),
+            "source_file": [f"{report_id}.txt" for report_id in report_ids],
+            "agency": [f"机关{i}" for i, _ in enumerate(report_ids)],
+            "region": [None] * len(report_ids),
+        },
+        schema_overrides={name: REPORTS_SCHEMA[name] for name in ("report_year", "region")},
+    )
+
+
+NEW_RULE = """
+  - id: requests.new_equals_handled
+    scope: report
+    kind: balance
+    formula: "本年新收 = 办理结果总计 (a rule added in a test)"
+    problem_zh: "本年新收 {lhs}，办理结果总计 {rhs}。"
+    fix_zh: "核对。"
+    subject: apply.new
+    dimensions: [total]
+    lhs: [apply.new]
+    rhs: [apply.handled]
+"""
+
+
+def test_a_rule_of_an_existing_kind_is_yaml_only(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES_PATH.read_text(encoding="utf-8") + NEW_RULE, encoding="utf-8")
+    statistics, reports = hand_made(
+        {
+            "ok#1": {"apply.new": 5.0, "apply.handled": 5.0},
+            "broken#1": {"apply.new": 5.0, "apply.handled": 7.0},
+        }
+    )
+    prose = statistics.head(0)
+    rule = pl.col("rule") == "requests.new_equals_handled"
+    assert reconcile(statistics, prose, reports).filter(rule).is_empty()
+    results = reconcile(statistics, prose, reports, catalogue=load_rules(path)).filter(rule)
+    rows = results.sort("report_id").select(
+        "report_id", "subject", "dimension", "status", "lhs", "rhs", "delta", "source_lines"
+    )
+    assert rows.rows() == [
+        ("broken#1", "apply.new", "total", "fail", 5.0, 7.0, -2.0, [10, 11]),
+        ("ok#1", "apply.new", "total", "pass", 5.0, 5.0, 0.0, [10, 11]),
+    ]
+
+
+def test_a_rule_of_an_unknown_kind_fails_at_load_time(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        RULES_PATH.read_text(encoding="utf-8")
+        + NEW_RULE.replace("kind: balance", "kind: no_such_kind"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"requests\.new_equals_handled has unknown kind"):
+        load_rules(path)
+
+
+def test_a_rule_in_the_scope_of_another_kind_fails_at_load_time(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        RULES_PATH.read_text(encoding="utf-8")
+        + NEW_RULE.replace("scope: report", "scope: agency_years"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="has scope 'agency_years'"):
+        load_rules(path)
+
+
+def test_every_registered_kind_serves_a_rule_of_the_catalogue():
+    assert {rule.kind for rule in load_rules().rules} == set(KINDS)
+
+
+def test_column_wise_and_report_by_report_rows_together_cover_each_rule_once():
+    # a report whose table-3 rows all hold is settled column-wise; one with a break (or an
+    # operand row missing) goes to the report-by-report check with every row of it
+    columns = DIMENSIONS[:-1]
+    clean = {("apply.new", "total"): 6.0, **{("apply.new", c): 1.0 for c in columns}}
+    broken = {**clean, ("apply.new", "total"): 7.0}
+    rows = [
+        {
+            "report_id": report_id,
+            "report_year": 2022,
+            "metric": metric,
+            "dimension": dimension,
+            "value": value,
+            "value_kind": "number",
+            "qualifier": "exact",
+            "source_line": 10,
+            "table_kind": "requests",
+        }
+        for report_id, printed in (("clean#1", clean), ("broken#1", broken))
+        for (metric, dimension), value in printed.items()
+    ]
+    statistics = figures_frame(rows)
+    reports = hand_made_reports(["clean#1", "broken#1"])
+    results = reconcile(statistics, statistics.head(0), reports).filter(
+        pl.col("rule").is_in(["requests.r3_row_total", "requests.r1_balance"])
+        & (pl.col("dimension") == "total")
+    )
+    assert sorted(results.select("report_id", "rule", "status", "lhs", "rhs").rows()) == [
+        ("broken#1", "requests.r1_balance", "not_assessable", None, None),
+        ("broken#1", "requests.r3_row_total", "fail", 7.0, 6.0),
+        ("clean#1", "requests.r1_balance", "not_assessable", None, None),
+        ("clean#1", "requests.r3_row_total", "pass", 6.0, 6.0),
+    ]

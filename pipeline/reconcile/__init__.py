@@ -1,0 +1,69 @@
+"""Reconciliation rules (勾稽关系): does a report's arithmetic hold, as printed?
+
+A failing rule is data about the report, never an error of the pipeline: each check gives a
+row with both sides, the difference and the figures involved, and no printed value is ever
+changed. The rules are data, in `schemas/rules.yaml`: each entry names a `kind`, and the
+function registered for that kind (one module per family of kinds here) evaluates it with the
+entry as its spec. Sum rules follow the `parent` codes of the metric catalogue.
+
+- `catalogue.py`: loading rules.yaml and the registry of kinds;
+- `readings.py`: the printed figures as the rules see them, results, the comparison of sides;
+- `arithmetic.py` (balance, parent_sum, row_total), `prose.py` (prose_parts, prose_table),
+  `inspection.py` (timeliness, required_sections, required_tables, copied_table),
+  `cross_year.py` (carry_over, stock): one function per kind;
+- `frames.py`: frames in, every rule, frame out.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipeline.reconcile import arithmetic, cross_year, inspection, prose  # noqa: F401 - kinds
+from pipeline.reconcile.catalogue import (
+    KINDS,
+    RULES_PATH,
+    Kind,
+    Rule,
+    RuleCatalogue,
+    earlier_year_metrics,
+    inspection_subjects,
+    load_rules,
+    register,
+    rules,
+)
+from pipeline.reconcile.cross_year import ReportIdentity, previous_reports, series_key
+from pipeline.reconcile.frames import collect_readings, reconcile, report_facts, results_frame
+from pipeline.reconcile.inspection import deadline_for
+from pipeline.reconcile.readings import Reading, ReportFacts, ReportReadings, RuleResult
+
+FAILED = pl.col("status") == "fail"
+# The inspectors' rules (timeliness, required contents, copied figures): findings about a
+# report, not breaks of its arithmetic; `is_consistent` and `--strict` leave them out.
+INSPECTION = pl.col("rule").str.starts_with("inspection.")
+
+__all__ = [
+    "FAILED",
+    "INSPECTION",
+    "KINDS",
+    "RULES_PATH",
+    "Kind",
+    "Reading",
+    "ReportFacts",
+    "ReportIdentity",
+    "ReportReadings",
+    "Rule",
+    "RuleCatalogue",
+    "RuleResult",
+    "collect_readings",
+    "deadline_for",
+    "earlier_year_metrics",
+    "inspection_subjects",
+    "load_rules",
+    "previous_reports",
+    "reconcile",
+    "register",
+    "report_facts",
+    "results_frame",
+    "rules",
+    "series_key",
+]
