@@ -23,6 +23,7 @@ import duckdb
 from pipeline import dbt
 from pipeline.catalogue import metrics
 from pipeline.harmonised import harmonised_metrics, rates
+from pipeline.warehouse import build_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "data_dictionary.md"
@@ -220,8 +221,6 @@ def render_markdown(tables: list[Table]) -> str:
 def empty_warehouse_tables(sql_dir: Path | None = None) -> list[Table]:
     """The tables of a warehouse built from no input: every table and column, with no rows,
     described by the build's comments and annotated with the project's tests."""
-    from pipeline.warehouse import build_database
-
     project = Path(sql_dir) if sql_dir else dbt.SQL_DIR
     # An empty build is the point here, not something to warn about.
     loader_log = logging.getLogger("pipeline.warehouse")

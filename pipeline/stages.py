@@ -37,6 +37,15 @@ import polars as pl
 
 from pipeline.accounting import table_row_accounting
 from pipeline.documents import read_raw_file, same_stat, unreadable, walk_raw_dir
+from pipeline.frames import (
+    DocumentsFrame,
+    QuarantineFrame,
+    ReconciliationFrame,
+    ReportsFrame,
+    SectionsFrame,
+    StatisticsFrame,
+    TableRowsFrame,
+)
 from pipeline.model import (
     DOCUMENTS_SCHEMA,
     QUARANTINE_SCHEMA,
@@ -70,15 +79,6 @@ from pipeline.storage import (
     year_locks,
 )
 from pipeline.versions import parser_version, reconcile_version
-from schemas.frames import (
-    DocumentsFrame,
-    QuarantineFrame,
-    ReconciliationFrame,
-    ReportsFrame,
-    SectionsFrame,
-    StatisticsFrame,
-    TableRowsFrame,
-)
 
 log = logging.getLogger(__name__)
 
