@@ -36,6 +36,7 @@ import duckdb
 from pipeline.defs.partitions import MODE_TAG, range_tags
 from pipeline.defs.resources import PipelineStorage
 from pipeline.pool import default_workers
+from pipeline.storage import WarehouseLayout
 from pipeline.years import all_years
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -323,7 +324,7 @@ def run_benchmark(
             seconds, spans = run_pipeline(raw_dir, warehouse_dir, workers)
         peaks = stage_peaks(samples, spans)
         found, expected, flagged, problems = check_against_manifest(
-            warehouse_dir / "warehouse.duckdb", manifest.reports
+            WarehouseLayout(warehouse_dir).database, manifest.reports
         )
         parse_stage = seconds.get("inventory", 0.0) + seconds.get("parse_years", 0.0)
         megabytes = size / 1e6

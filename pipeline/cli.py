@@ -304,7 +304,7 @@ def _extract(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from pipeline.export import export_workbook  # start-up time: loads xlsxwriter
 
-    warehouse = Path(args.warehouse_dir) / "warehouse.duckdb"
+    warehouse = WarehouseLayout(Path(args.warehouse_dir)).database
     if not warehouse.is_file():
         print(
             f"error: no warehouse.duckdb under {args.warehouse_dir}: run the pipeline first",
@@ -327,7 +327,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _problems(args: argparse.Namespace) -> int:
-    warehouse = Path(args.warehouse_dir) / "warehouse.duckdb"
+    warehouse = WarehouseLayout(Path(args.warehouse_dir)).database
     if not warehouse.is_file():
         print(
             f"error: no warehouse.duckdb under {args.warehouse_dir}: run the pipeline first",
@@ -363,7 +363,7 @@ def _report(args: argparse.Namespace) -> int:
     from pipeline.report import write_report  # start-up time: a large module, one command
 
     warehouse_dir = Path(args.warehouse_dir)
-    if not (warehouse_dir / "warehouse.duckdb").is_file():
+    if not WarehouseLayout(warehouse_dir).database.is_file():
         print(
             f"error: no warehouse.duckdb under {warehouse_dir}: run the pipeline first",
             file=sys.stderr,

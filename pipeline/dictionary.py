@@ -23,6 +23,7 @@ import duckdb
 from pipeline import dbt
 from pipeline.catalogue import metrics
 from pipeline.harmonised import harmonised_metrics, rates
+from pipeline.storage import WarehouseLayout
 from pipeline.warehouse import build_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,9 +229,9 @@ def empty_warehouse_tables(sql_dir: Path | None = None) -> list[Table]:
     loader_log.setLevel(logging.ERROR)
     try:
         with tempfile.TemporaryDirectory(prefix="dictionary-") as tmp:
-            path = Path(tmp) / "empty.duckdb"
-            build_database(Path(tmp) / "parquet", path, project, target=Path(tmp) / "dbt")
-            with duckdb.connect(str(path), read_only=True) as con:
+            empty = WarehouseLayout(Path(tmp))  # a warehouse of no input
+            build_database(empty.parquet, empty.database, project, target=empty.dbt_target)
+            with duckdb.connect(str(empty.database), read_only=True) as con:
                 return describe_database(con, project_tests(dbt.manifest(project)))
     finally:
         loader_log.setLevel(level)

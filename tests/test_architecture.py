@@ -1,4 +1,5 @@
-"""The shape of the code: no import cycle between modules or between packages.
+"""The shape of the code: no import cycle between modules or between packages, and no path
+under a warehouse directory built outside `pipeline/storage.py`.
 
 The import graph comes from grimp, which reads every import statement of `pipeline` and
 `schemas`, those inside functions and under `TYPE_CHECKING` included (an import hidden in a
@@ -8,11 +9,14 @@ test.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import grimp
 import pytest
+
+from pipeline.storage import WarehouseLayout
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("pipeline", "schemas")
@@ -158,3 +162,114 @@ def test_schemas_holds_data_only() -> None:
     # `pipeline`, so that `schemas` never imports `pipeline` back.
     code = sorted(p.name for p in (ROOT / "schemas").glob("*.py") if p.name != "__init__.py")
     assert not code, f"Python modules in schemas/: {code}"
+
+
+# ---------------------------------------------------------------------------- warehouse paths
+
+# What a WarehouseLayout answers with a path (a property or a method).
+LAYOUT_PATHS = frozenset(
+    name
+    for name, member in vars(WarehouseLayout).items()
+    if not name.startswith("_") and (isinstance(member, property) or callable(member))
+) | {"root"}
+# Deriving a path from a layout path: as good as joining one.
+DERIVED = frozenset({"parent", "parents", "joinpath", "with_name", "with_stem", "with_suffix"})
+# Names of the warehouse's own files and folders, never joined onto a folder elsewhere.
+LAYOUT_NAMES = frozenset(
+    {
+        "warehouse.duckdb",
+        "report.html",
+        "parquet",
+        "documents.parquet",
+        "runs.parquet",
+        "quarantine.parquet",
+        "_manifests",
+        "_runs",
+        "_locks",
+        ".scratch",
+        "parse-cache",
+        ".parse-cache",
+    }
+)
+
+
+def _is_layout(node: ast.expr) -> bool:
+    """`layout`, `storage.layout`, `self._layout`, `WarehouseLayout(...)`."""
+    if isinstance(node, ast.Name):
+        return node.id == "layout" or node.id.endswith("_layout")
+    if isinstance(node, ast.Attribute):
+        return node.attr == "layout" or node.attr.endswith("_layout")
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Name) and node.func.id == "WarehouseLayout"
+    return False
+
+
+def _is_layout_path(node: ast.expr) -> bool:
+    """`layout.parquet`, `layout.run_dir(run_id)`, `WarehouseLayout(root).root`."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    return isinstance(node, ast.Attribute) and node.attr in LAYOUT_PATHS and _is_layout(node.value)
+
+
+def warehouse_path_building(source: str) -> list[str]:
+    """The places in `source` that build a path under a warehouse directory themselves: a join
+    onto a layout path, a path derived from one, or one of the warehouse's own file names
+    joined onto a folder."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            right = node.right
+            named = isinstance(right, ast.Constant) and right.value in LAYOUT_NAMES
+            if _is_layout_path(node.left) or named:
+                found.append(f"{node.lineno}: {ast.unparse(node)}")
+        elif (
+            isinstance(node, ast.Attribute) and node.attr in DERIVED and _is_layout_path(node.value)
+        ):
+            found.append(f"{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        'folder = layout.parquet / "_manifests" / stage',
+        "path = self.storage.layout.root / name",
+        'root = layout.run_dir("x").parent',
+        'lock = layout.parse_cache.with_suffix(".lock")',
+        'index = read_json(layout.parse_cache / "index.json")',
+        "chunks = WarehouseLayout(root).scratch / str(year)",
+        'db = Path(args.warehouse_dir) / "warehouse.duckdb"',
+    ],
+)
+def test_the_path_check_finds_a_planted_join(planted: str) -> None:
+    found = warehouse_path_building(planted)
+    assert len(found) == 1 and found[0].startswith("1: "), found
+
+
+@pytest.mark.parametrize(
+    "innocent",
+    [
+        "db = layout.database",
+        "part = layout.year_dir(table, year)",
+        "exists = layout.documents.exists()",
+        'chunk = spill_dir / str(year) / "000001"',
+        'out = ROOT / "docs" / "data_dictionary.md"',
+        'path = Path(tmp) / "empty.duckdb"',
+        "folder = self.parquet / name",
+    ],
+)
+def test_the_path_check_leaves_other_paths_alone(innocent: str) -> None:
+    assert warehouse_path_building(innocent) == []
+
+
+def test_only_storage_builds_warehouse_paths() -> None:
+    # `pipeline/storage.py` (WarehouseLayout) is the one place that knows the warehouse's
+    # folders and file names; everything else asks it for a named path.
+    found = [
+        f"{path.relative_to(ROOT)}:{where}"
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if path != ROOT / "pipeline" / "storage.py"
+        for where in warehouse_path_building(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "paths under the warehouse built outside storage.py:\n" + "\n".join(found)
