@@ -101,7 +101,9 @@ def describe(graph: grimp.ImportGraph, members: list[str]) -> str:
     inside = set(members)
 
     def owner(module: str) -> str | None:
-        return next((m for m in inside if module == m or module.startswith(m + ".")), None)
+        # The member it is, else the innermost member package it lies in.
+        holders = [m for m in inside if module == m or module.startswith(m + ".")]
+        return max(holders, key=len) if holders else None
 
     lines = []
     for importer, imported in sorted(_imports(graph)):
