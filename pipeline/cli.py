@@ -23,13 +23,17 @@ import dagster as dg
 import polars as pl
 from dagster._utils.error import SerializableErrorInfo
 
+from pipeline.accounting import account
+from pipeline.bench import RESULTS_CSV, append_result, render, run_benchmark
 from pipeline.defs.partitions import FORCE_TAG, MODE_TAG, range_tags
 from pipeline.defs.resources import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR, PipelineStorage
 from pipeline.dictionary import DEFAULT_OUTPUT as DEFAULT_DICTIONARY
+from pipeline.dictionary import write_dictionary
 from pipeline.instance import process_tags, project_instance
-from pipeline.model import RUNS_SCHEMA
+from pipeline.model import DOCUMENTS_SCHEMA, RUNS_SCHEMA
+from pipeline.problems import write_problems
 from pipeline.reconcile import FAILED, INSPECTION
-from pipeline.storage import read_parquet, read_table
+from pipeline.storage import WarehouseLayout, combine_quarantine, read_parquet, read_table
 from pipeline.years import all_years, contiguous_ranges, parse_years
 
 log = logging.getLogger("pipeline")
@@ -109,6 +113,7 @@ def execute(storage: PipelineStorage, first: int, last: int, tags: dict[str, str
     The run is recorded in the project's Dagster instance (`pipeline/instance.py`), so the UI
     shows it, and its warehouse step takes the instance's `duckdb_writer` pool slot.
     """
+    # Imported here for start-up time: the module builds every definition as it loads (2 s).
     from pipeline.definitions import pipeline_definitions
 
     job = pipeline_definitions(storage).resolve_job_def("pipeline_job")
@@ -226,10 +231,6 @@ def _backfill(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from pipeline.accounting import account
-    from pipeline.model import DOCUMENTS_SCHEMA
-    from pipeline.storage import WarehouseLayout, combine_quarantine
-
     layout = WarehouseLayout(Path(args.warehouse_dir))
     if not layout.documents.exists():
         print(
@@ -284,6 +285,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
+    # Here, not above: the parser's matchers take most of a second to build at import.
     from pipeline.examine import examine_file, render_text, to_json
 
     path = Path(args.file)
@@ -300,9 +302,9 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from pipeline.export import export_workbook
+    from pipeline.export import export_workbook  # start-up time: loads xlsxwriter
 
-    warehouse = Path(args.warehouse_dir) / "warehouse.duckdb"
+    warehouse = WarehouseLayout(Path(args.warehouse_dir)).database
     if not warehouse.is_file():
         print(
             f"error: no warehouse.duckdb under {args.warehouse_dir}: run the pipeline first",
@@ -325,9 +327,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _problems(args: argparse.Namespace) -> int:
-    from pipeline.problems import write_problems
-
-    warehouse = Path(args.warehouse_dir) / "warehouse.duckdb"
+    warehouse = WarehouseLayout(Path(args.warehouse_dir)).database
     if not warehouse.is_file():
         print(
             f"error: no warehouse.duckdb under {args.warehouse_dir}: run the pipeline first",
@@ -354,18 +354,16 @@ def _problems(args: argparse.Namespace) -> int:
 
 
 def _dictionary(args: argparse.Namespace) -> int:
-    from pipeline.dictionary import write_dictionary
-
     out = write_dictionary(Path(args.out))
     print(f"data dictionary written to {out}")
     return EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:
-    from pipeline.report import write_report
+    from pipeline.report import write_report  # start-up time: a large module, one command
 
     warehouse_dir = Path(args.warehouse_dir)
-    if not (warehouse_dir / "warehouse.duckdb").is_file():
+    if not WarehouseLayout(warehouse_dir).database.is_file():
         print(
             f"error: no warehouse.duckdb under {warehouse_dir}: run the pipeline first",
             file=sys.stderr,
@@ -378,7 +376,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from pipeline.synth import generate_corpus
+    from pipeline.synth import generate_corpus  # start-up time: a large module, one command
 
     if args.reports < 1:
         print("error: --reports must be at least 1", file=sys.stderr)
@@ -393,8 +391,6 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from pipeline.bench import RESULTS_CSV, append_result, render, run_benchmark
-
     if args.reports < 1:
         print("error: --reports must be at least 1", file=sys.stderr)
         return EXIT_USAGE
@@ -414,6 +410,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
+    # Here, not above: the parser's matchers take most of a second to build at import.
     from pipeline.score import (
         render_labelled,
         render_unlabelled,

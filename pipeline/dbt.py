@@ -253,6 +253,7 @@ def _release_database() -> None:
     dbt-duckdb holds one DuckDB instance per process for reuse; left open, it would keep the
     file locked (and configured its way) after the build, so nothing else could open it.
     """
+    # dbt's import takes seconds: only here, once a build has run and imported it anyway.
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     environment = DuckDBConnectionManager._ENV

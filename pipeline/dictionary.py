@@ -23,6 +23,8 @@ import duckdb
 from pipeline import dbt
 from pipeline.catalogue import metrics
 from pipeline.harmonised import harmonised_metrics, rates
+from pipeline.storage import WarehouseLayout
+from pipeline.warehouse import build_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "data_dictionary.md"
@@ -220,8 +222,6 @@ def render_markdown(tables: list[Table]) -> str:
 def empty_warehouse_tables(sql_dir: Path | None = None) -> list[Table]:
     """The tables of a warehouse built from no input: every table and column, with no rows,
     described by the build's comments and annotated with the project's tests."""
-    from pipeline.warehouse import build_database
-
     project = Path(sql_dir) if sql_dir else dbt.SQL_DIR
     # An empty build is the point here, not something to warn about.
     loader_log = logging.getLogger("pipeline.warehouse")
@@ -229,9 +229,9 @@ def empty_warehouse_tables(sql_dir: Path | None = None) -> list[Table]:
     loader_log.setLevel(logging.ERROR)
     try:
         with tempfile.TemporaryDirectory(prefix="dictionary-") as tmp:
-            path = Path(tmp) / "empty.duckdb"
-            build_database(Path(tmp) / "parquet", path, project, target=Path(tmp) / "dbt")
-            with duckdb.connect(str(path), read_only=True) as con:
+            empty = WarehouseLayout(Path(tmp))  # a warehouse of no input
+            build_database(empty.parquet, empty.database, project, target=empty.dbt_target)
+            with duckdb.connect(str(empty.database), read_only=True) as con:
                 return describe_database(con, project_tests(dbt.manifest(project)))
     finally:
         loader_log.setLevel(level)

@@ -24,7 +24,7 @@ from pipeline.text import Line, parse_value, row_cell_tuple
 
 NEW_TEMPLATES = frozenset({"new_2019", "new_2021"})
 # Metrics printed with a sign: the change in item counts (本年增/减). Every other figure is a
-# count or an amount (the `counts_are_not_negative` contract in schemas/frames.py).
+# count or an amount (the `counts_are_not_negative` contract in pipeline/frames.py).
 SIGNED_METRIC_SUFFIX = ".change"
 
 

@@ -1,7 +1,7 @@
 """Row types that flow between stages, and their Polars schemas.
 
 Parsers return these plain dataclasses; `to_frame` turns a list of them into a typed Polars
-frame so the Pandera contracts in `schemas/frames.py` can check them.
+frame so the Pandera contracts in `pipeline/frames.py` can check them.
 """
 
 from __future__ import annotations

@@ -45,8 +45,6 @@ from pipeline.warehouse import (
     temporary_path,
 )
 
-WAREHOUSE_MANIFEST = "_manifests/warehouse.json"
-
 
 def now() -> dt.datetime:
     """The current time, in UTC."""
@@ -55,7 +53,7 @@ def now() -> dt.datetime:
 
 def record_step(layout: WarehouseLayout, run_id: str, step: str, payload: dict[str, Any]) -> None:
     """Keep what one stage of a run did, for the run's record."""
-    write_json_atomic(payload, layout.run_dir(run_id) / f"{step}.json")
+    write_json_atomic(payload, layout.run_step(run_id, step))
 
 
 def read_steps(layout: WarehouseLayout, run_id: str) -> dict[str, dict[str, Any]]:
@@ -72,7 +70,7 @@ def read_steps(layout: WarehouseLayout, run_id: str) -> dict[str, dict[str, Any]
 
 
 def _manifest_outputs(layout: WarehouseLayout, stage: str) -> dict[str, Any]:
-    folder = layout.parquet / "_manifests" / stage
+    folder = layout.manifests(stage)
     outputs = {}
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         payload = read_json(path)
@@ -94,7 +92,7 @@ def warehouse_signature(layout: WarehouseLayout, sql_dir: Path = SQL_DIR) -> str
 
 
 def _stored_years(layout: WarehouseLayout) -> list[int]:
-    folder = layout.parquet / "_manifests" / "parse"
+    folder = layout.manifests("parse")
     return sorted(int(p.stem) for p in folder.glob("*.json")) if folder.is_dir() else []
 
 
@@ -187,13 +185,13 @@ def publish_warehouse(
             default=now(),
         )
         signature = warehouse_signature(layout, sql_dir)
-        stored = read_json(layout.file(WAREHOUSE_MANIFEST)) or {}
+        stored = read_json(layout.warehouse_manifest) or {}
         subset = bool(select) and database.exists()
         rebuild = subset or force or not database.exists() or stored.get("signature") != signature
         refuse_live_writer(database)
         try:
             if rebuild:
-                write_parquet_atomic(combine_quarantine(layout), layout.file("quarantine.parquet"))
+                write_parquet_atomic(combine_quarantine(layout), layout.quarantine)
                 remove_database_files(tmp_path)
                 if subset:
                     shutil.copyfile(database, tmp_path)
@@ -239,7 +237,7 @@ def publish_warehouse(
             stored_nodes = [asdict(node) for node in nodes]
         write_json_atomic(
             {"signature": signature, "counts": counts, "nodes": stored_nodes},
-            layout.file(WAREHOUSE_MANIFEST),
+            layout.warehouse_manifest,
         )
     shutil.rmtree(layout.run_dir(run_id), ignore_errors=True)
     _forget_abandoned_runs(layout)
@@ -288,7 +286,7 @@ ABANDONED_AFTER = dt.timedelta(days=7)
 def _forget_abandoned_runs(layout: WarehouseLayout) -> None:
     """Drop the step records of runs that never published (killed, or without a warehouse
     step) once they are a week old."""
-    root = layout.run_dir("x").parent
+    root = layout.run_dirs
     cutoff = (now() - ABANDONED_AFTER).timestamp()
     for folder in root.iterdir() if root.is_dir() else []:
         if folder.is_dir() and folder.stat().st_mtime < cutoff:

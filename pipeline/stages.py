@@ -37,6 +37,15 @@ import polars as pl
 
 from pipeline.accounting import table_row_accounting
 from pipeline.documents import read_raw_file, same_stat, unreadable, walk_raw_dir
+from pipeline.frames import (
+    DocumentsFrame,
+    QuarantineFrame,
+    ReconciliationFrame,
+    ReportsFrame,
+    SectionsFrame,
+    StatisticsFrame,
+    TableRowsFrame,
+)
 from pipeline.model import (
     DOCUMENTS_SCHEMA,
     QUARANTINE_SCHEMA,
@@ -51,7 +60,6 @@ from pipeline.progress import Progress
 from pipeline.reconcile import FAILED, earlier_year_metrics, reconcile, series_key
 from pipeline.storage import (
     PARSE_TABLES,
-    PART_FILE,
     RECONCILIATION_TABLES,
     YEAR_TABLES,
     WarehouseLayout,
@@ -70,15 +78,6 @@ from pipeline.storage import (
     year_locks,
 )
 from pipeline.versions import parser_version, reconcile_version
-from schemas.frames import (
-    DocumentsFrame,
-    QuarantineFrame,
-    ReconciliationFrame,
-    ReportsFrame,
-    SectionsFrame,
-    StatisticsFrame,
-    TableRowsFrame,
-)
 
 log = logging.getLogger(__name__)
 
@@ -315,10 +314,9 @@ def _update_inventory(layout: WarehouseLayout, raw_dir: Path, workers: int) -> I
     for leftover in remove_leftovers(layout):
         log.info("removed %s, left by a run that did not finish", leftover)
     previous = read_parquet(layout.documents, DOCUMENTS_SCHEMA)
-    with file_lock(_parse_cache(layout).with_suffix(".lock")):
-        cache = _parse_cache(layout)
-        shutil.rmtree(cache, ignore_errors=True)
-        buffer = YearBuffer(cache / "chunks")
+    with file_lock(layout.parse_cache_lock):
+        shutil.rmtree(layout.parse_cache, ignore_errors=True)
+        buffer = YearBuffer(layout.parse_cache_chunks)
         output = inventory_documents(
             raw_dir,
             previous,
@@ -328,7 +326,7 @@ def _update_inventory(layout: WarehouseLayout, raw_dir: Path, workers: int) -> I
         )
         buffer.spill()
         write_json_atomic(
-            {"parser_version": parser_version(), "files": output.parsed}, cache / "index.json"
+            {"parser_version": parser_version(), "files": output.parsed}, layout.parse_cache_index
         )
     if output.documents.is_empty() and output.quarantine.is_empty() and not previous.height:
         log.warning("the raw directory %s holds no file: nothing to read", raw_dir)
@@ -612,23 +610,18 @@ def _chunk_name(table: str) -> str:
     return table.replace("/", "__") + ".parquet"
 
 
-def _parse_cache(layout: WarehouseLayout) -> Path:
-    """Where the inventory leaves the parse of the files it read, for `update_years`."""
-    return layout.parse_cache
-
-
 def _cached_parses(layout: WarehouseLayout, documents: pl.DataFrame, version: str) -> set[str]:
     """Files whose parse the inventory left, read from their current bytes by this parser."""
-    index = read_json(_parse_cache(layout) / "index.json")
+    index = read_json(layout.parse_cache_index)
     if not index or index.get("parser_version") != version:
         return set()
     current = dict(documents.select("source_file", "sha256").iter_rows())
     return {name for name, sha in index.get("files", {}).items() if current.get(name) == sha}
 
 
-def _read_chunks(directory: Path) -> dict[str, pl.DataFrame]:
-    """The chunks written below `directory` (one year of a spill or cache), in write order."""
-    chunks = sorted(path for path in directory.glob("*") if path.is_dir())
+def _read_chunks(buffer_dir: Path, year: int) -> dict[str, pl.DataFrame]:
+    """The chunks of one year a `YearBuffer` spilled into `buffer_dir`, in write order."""
+    chunks = sorted(path for path in (buffer_dir / str(year)).glob("*") if path.is_dir())
     frames: dict[str, pl.DataFrame] = {}
     for table in PARSE_TABLES:
         parts = [pl.read_parquet(chunk / _chunk_name(table)) for chunk in chunks]
@@ -640,7 +633,7 @@ def _read_chunks(directory: Path) -> dict[str, pl.DataFrame]:
 
 def _cached_year(layout: WarehouseLayout, year: int, files: set[str]) -> dict[str, pl.DataFrame]:
     """The rows the inventory parsed for one year, of the given files only."""
-    frames = _read_chunks(_parse_cache(layout) / "chunks" / str(year))
+    frames = _read_chunks(layout.parse_cache_chunks, year)
     return {
         table: frame.filter(_file_column(frame).is_in(sorted(files)))
         for table, frame in frames.items()
@@ -651,7 +644,7 @@ def collect_year(
     spill_dir: Path, year: int, cached: Mapping[str, pl.DataFrame] | None = None
 ) -> dict[str, pl.DataFrame]:
     """The new rows of one year: those the inventory parsed (`cached`), then this run's."""
-    fresh = _read_chunks(spill_dir / str(year))
+    fresh = _read_chunks(spill_dir, year)
     if not cached:
         return fresh
     return {table: pl.concat([cached[table], frame]) for table, frame in fresh.items()}
@@ -754,7 +747,7 @@ def _intact_manifest(layout: WarehouseLayout, year: int) -> dict[str, Any] | Non
         return None
     tables = manifest.get("outputs", {})
     if set(tables) != set(PARSE_TABLES) or not all(
-        (layout.year_dir(table, year) / PART_FILE).exists() for table in tables
+        layout.year_part(table, year).exists() for table in tables
     ):
         return None
     return manifest
@@ -791,13 +784,12 @@ def update_years(
     remove_leftovers(layout)
     # The inventory of this run parsed the files it read: take their rows instead of parsing
     # them again. The cache is used once and removed.
-    cache = _parse_cache(layout)
-    with scratch_dir(layout, "spill") as spill_dir, file_lock(cache.with_suffix(".lock")):
+    with scratch_dir(layout, "spill") as spill_dir, file_lock(layout.parse_cache_lock):
         cached = _cached_parses(layout, documents, version) & set(wanted)
         summary = _update_years(
             layout, raw_dir, plans, wanted, cached, requested, workers, version, spill_dir
         )
-        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(layout.parse_cache, ignore_errors=True)
         return summary
 
 
@@ -1004,7 +996,7 @@ def reconcile_year(layout: WarehouseLayout, year: int) -> pl.DataFrame:
     series), so memory does not grow with the size of a year.
     """
     earlier = _read_rows(
-        layout.year_dir("statistics", year - 1) / PART_FILE,
+        layout.year_part("statistics", year - 1),
         "statistics",
         year - 1,
         pl.col("metric").is_in(sorted(earlier_year_metrics())),
@@ -1013,8 +1005,8 @@ def reconcile_year(layout: WarehouseLayout, year: int) -> pl.DataFrame:
     reports = read_year_table(layout, "reports", year)
     sections = read_year_table(layout, "sections", year)
     quarantine = read_year_table(layout, "quarantine/statistics", year)
-    statistics_file = layout.year_dir("statistics", year) / PART_FILE
-    prose_file = layout.year_dir("prose_figures", year) / PART_FILE
+    statistics_file = layout.year_part("statistics", year)
+    prose_file = layout.year_part("prose_figures", year)
     frames = []
     for batch in _series_batches(reports, RECONCILE_BATCH):
         wanted = pl.col("report_id").is_in(batch)

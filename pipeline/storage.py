@@ -6,6 +6,10 @@ Layout below the warehouse directory (see `WarehouseLayout`):
     parquet/quarantine/documents.parquet              files and reports that could not be read
     parquet/<table>/report_year=YYYY/part-0.parquet   one directory per table and year
     parquet/_manifests/<stage>/YYYY.json              what each year's outputs were built from
+    parquet/_manifests/warehouse.json                 what the warehouse was last built from
+    parquet/quarantine.parquet                        every stage's quarantine, for the warehouse
+    parquet/_runs/<run_id>/<step>.json                what each step of an unfinished run did
+    parquet/_locks/<name>.lock                        advisory locks (see below)
     parquet/runs.parquet                              one row per pipeline run
     warehouse.duckdb                                  the analysts' database
     .scratch/                                         every temporary folder (see below)
@@ -104,9 +108,6 @@ class WarehouseLayout:
         """The HTML quality report (`pipeline/report.py`), refreshed by every run."""
         return self.root / "report.html"
 
-    def file(self, name: str) -> Path:
-        return self.parquet / name
-
     @property
     def documents(self) -> Path:
         return self.parquet / "documents.parquet"
@@ -125,17 +126,44 @@ class WarehouseLayout:
     def year_dir(self, table: str, year: int) -> Path:
         return self.table_root(table) / f"{YEAR_PREFIX}{year}"
 
+    def year_part(self, table: str, year: int) -> Path:
+        """The one Parquet file of a table's year."""
+        return self.year_dir(table, year) / PART_FILE
+
     def quarantine_part(self, stage: str) -> Path:
         return self.parquet / "quarantine" / f"{stage}.parquet"
 
+    @property
+    def quarantine(self) -> Path:
+        """Every stage's quarantine in one file, written for the warehouse build."""
+        return self.parquet / "quarantine.parquet"
+
+    def manifests(self, stage: str) -> Path:
+        """The folder of a stage's manifests, one `YYYY.json` per year."""
+        return self.parquet / "_manifests" / stage
+
     def manifest(self, stage: str, year: int) -> Path:
-        return self.parquet / "_manifests" / stage / f"{year}.json"
+        return self.manifests(stage) / f"{year}.json"
+
+    @property
+    def warehouse_manifest(self) -> Path:
+        """What the warehouse was last built from (its signature), its counts and dbt nodes."""
+        return self.parquet / "_manifests" / "warehouse.json"
 
     def lock(self, name: str) -> Path:
         return self.parquet / "_locks" / f"{name}.lock"
 
+    @property
+    def run_dirs(self) -> Path:
+        """The parent of every unfinished run's step records."""
+        return self.parquet / "_runs"
+
     def run_dir(self, run_id: str) -> Path:
-        return self.parquet / "_runs" / run_id
+        return self.run_dirs / run_id
+
+    def run_step(self, run_id: str, step: str) -> Path:
+        """What one stage of a run did (JSON), kept until the run is published."""
+        return self.run_dir(run_id) / f"{step}.json"
 
     @property
     def scratch(self) -> Path:
@@ -146,6 +174,21 @@ class WarehouseLayout:
     def parse_cache(self) -> Path:
         """Where the inventory leaves the parse of the files it read, for the year partitions."""
         return self.scratch / "parse-cache"
+
+    @property
+    def parse_cache_lock(self) -> Path:
+        """Held by whoever writes or reads the parse cache."""
+        return self.scratch / "parse-cache.lock"
+
+    @property
+    def parse_cache_index(self) -> Path:
+        """The parse cache's index: the parser version and the files (with sha256) it holds."""
+        return self.parse_cache / "index.json"
+
+    @property
+    def parse_cache_chunks(self) -> Path:
+        """The parse cache's rows: a `YearBuffer` folder (`<year>/<chunk>/<table>.parquet`)."""
+        return self.parse_cache / "chunks"
 
     @property
     def dbt_target(self) -> Path:
@@ -289,7 +332,7 @@ def _with_schema(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.Data
 def read_year_table(layout: WarehouseLayout, table: str, year: int) -> pl.DataFrame:
     """One table's rows of one year (empty, with the schema, when never written)."""
     schema = YEAR_TABLES[table]
-    path = layout.year_dir(table, year) / PART_FILE
+    path = layout.year_part(table, year)
     if not path.exists():
         return pl.DataFrame(schema=schema)
     frame = pl.read_parquet(path)
@@ -330,9 +373,9 @@ def scan_table(layout: WarehouseLayout, table: str) -> pl.LazyFrame:
     """
     schema = YEAR_TABLES[table]
     paths = [
-        layout.year_dir(table, year) / PART_FILE
+        layout.year_part(table, year)
         for year in stored_years(layout, table)
-        if (layout.year_dir(table, year) / PART_FILE).exists()
+        if (layout.year_part(table, year)).exists()
     ]
     if not paths:
         return pl.LazyFrame(schema=schema)
@@ -349,7 +392,7 @@ def scan_table(layout: WarehouseLayout, table: str) -> pl.LazyFrame:
 def count_rows(layout: WarehouseLayout, table: str, years: Iterable[int] | None = None) -> int:
     """Rows of a year-partitioned table, from the Parquet footers (no data is read)."""
     wanted = stored_years(layout, table) if years is None else sorted(set(years))
-    paths = [layout.year_dir(table, year) / PART_FILE for year in wanted]
+    paths = [layout.year_part(table, year) for year in wanted]
     return sum(pq.ParquetFile(path).metadata.num_rows for path in paths if path.exists())
 
 

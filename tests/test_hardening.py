@@ -22,6 +22,7 @@ from pipeline.documents import (
     decode_document,
     walk_raw_dir,
 )
+from pipeline.frames import DocumentsFrame, StatisticsFrame
 from pipeline.html import html_to_text
 from pipeline.model import DOCUMENTS_SCHEMA, VALUE_KINDS
 from pipeline.reconcile import reconcile
@@ -29,7 +30,6 @@ from pipeline.segment import segment_document
 from pipeline.stages import parse_corpus
 from pipeline.storage import WarehouseLayout, remove_leftovers, write_parquet_atomic
 from pipeline.watch import find_raw_changes
-from schemas.frames import DocumentsFrame, StatisticsFrame
 from tests.conftest import ROOT, seed_text
 from tests.test_html import as_page, figures
 

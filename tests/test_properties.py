@@ -3,7 +3,7 @@
 Real pages arrive truncated, with rows run together, cells split, digits garbled and
 full-width characters where the seeds have ASCII. Whatever the input, no exception escapes
 the parsers, and every figure they return fits the statistics contract the pipeline blocks
-on (`schemas.frames.StatisticsFrame`): known metric and dimension, a value exactly when the
+on (`pipeline.frames.StatisticsFrame`): known metric and dimension, a value exactly when the
 kind is `number`, no negative count, no key twice.
 """
 
@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.extract import extract_document, extract_figures, screen_figures
+from pipeline.frames import StatisticsFrame
 from pipeline.html import html_to_text, looks_like_html
 from pipeline.model import QUALIFIERS, STATISTICS_SCHEMA, VALUE_KINDS, Figure, to_frame
 from pipeline.segment import segment_document
 from pipeline.text import parse_value, split_lines
-from schemas.frames import StatisticsFrame
 from tests.conftest import RAW_DIR
 
 PROPERTY_SETTINGS = settings(

@@ -6,12 +6,12 @@ import dagster as dg
 
 from pipeline.defs.contracts import contract_result, validate_contract
 from pipeline.defs.resources import PipelineStorage
+from pipeline.frames import ReportArithmeticFrame
 from pipeline.publish import now, record_step
 from pipeline.reconcile import FAILED
 from pipeline.stages import update_reconciliation
 from pipeline.storage import scan_table
 from pipeline.versions import reconcile_version
-from schemas.frames import ReportArithmeticFrame
 
 MAX_FAILURES_SHOWN = 50
 
