@@ -7,8 +7,8 @@ entry whose kind is not registered, or whose scope is not its kind's, fails at l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from pipeline.catalogue import SCHEMAS_DIR
+from pipeline.reconcile.rule import Rule, Spec
 
 if TYPE_CHECKING:
     import polars as pl
@@ -24,21 +25,6 @@ if TYPE_CHECKING:
 
 RULES_PATH = SCHEMAS_DIR / "rules.yaml"
 SCOPES = ("report", "agency_years")
-
-Spec = Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Rule:
-    """One rules.yaml entry as its kind's function sees it."""
-
-    id: str
-    kind: str
-    scope: str
-    spec: Spec
-    tolerance: float
-    # every entry of the catalogue by id, for a rule that reads another's spec
-    entries: Mapping[str, Spec] = field(repr=False, compare=False)
 
 
 ReportCheck = Callable[["Rule", "ReportReadings"], "list[RuleResult]"]
@@ -101,9 +87,8 @@ class RuleCatalogue:
 def load_rules(path: Path = RULES_PATH) -> RuleCatalogue:
     """Read and check a rules file: every id unique, every kind registered, every scope its
     kind's. Raises ValueError naming the rule otherwise."""
-    # the kinds register themselves when the package is imported
-    import pipeline.reconcile  # noqa: F401
-
+    # The kinds registered themselves when the package was imported, which Python does before
+    # it runs this module.
     with Path(path).open(encoding="utf-8") as handle:
         document = yaml.safe_load(handle)
     entries: dict[str, Spec] = {}

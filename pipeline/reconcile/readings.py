@@ -15,7 +15,7 @@ from pipeline.catalogue import metrics
 from pipeline.model import DIMENSIONS
 
 if TYPE_CHECKING:
-    from pipeline.reconcile.catalogue import Rule
+    from pipeline.reconcile.rule import Rule
 
 APPLICANT_COLUMNS = DIMENSIONS[:-1]
 
