@@ -11,7 +11,9 @@ from typing import Any
 import duckdb
 import polars as pl
 import pytest
+import yaml
 
+from pipeline import dictionary
 from pipeline.catalogue import metrics
 from pipeline.dbt import DbtBuildFailed
 from pipeline.model import (
@@ -664,6 +666,69 @@ def test_relative_paths_are_the_working_directory_s_not_the_dbt_project_s(
     assert (work / "out" / "dbt" / "partial_parse.msgpack").is_file()
     written = sorted(p.relative_to(project) for p in project.rglob("*"))
     assert [p for p in written if p not in before and p.parts[0] != "target"] == []
+
+
+def test_the_mart_recipe_a_model_file_and_its_schema_entry_is_all_it_takes(
+    tmp_path: Path,
+) -> None:
+    """CONTRIBUTING's recipe for a mart, from data alone: a model file and its entry in
+    _marts.yml give a table with BIGINT counts, comments, its test run and no gap in the
+    dictionary."""
+    parquet_dir = tmp_path / "parquet"
+    write_inputs(parquet_dir)
+    project = copy_project(tmp_path)
+    marts = project / "models" / "marts"
+    (marts / "mart_reports_per_year.sql").write_text(
+        "-- Grain: one row per report year.\n"
+        "with\n\n"
+        "final as (\n"
+        "    select report_year, count(*) * 1.0 as report_count,\n"
+        "    from {{ source('warehouse', 'reports') }}\n"
+        "    group by report_year\n"
+        ")\n\n"
+        "{{ select_with_counts('final', ['report_count']) }}\n",
+        encoding="utf-8",
+    )
+    schema = yaml.safe_load((marts / "_marts.yml").read_text(encoding="utf-8"))
+    schema["models"].append(
+        {
+            "name": "mart_reports_per_year",
+            "description": "Grain: one row per report year: how many reports cover it.",
+            "columns": [
+                {
+                    "name": "report_year",
+                    "description": "Year the reports cover.",
+                    "data_type": "integer",
+                    "data_tests": ["unique", "not_null"],
+                },
+                {
+                    "name": "report_count",
+                    "description": "Reports of the year.",
+                    "data_type": "bigint",
+                },
+            ],
+        }
+    )
+    (marts / "_marts.yml").write_text(yaml.safe_dump(schema, allow_unicode=True), "utf-8")
+
+    db_path = tmp_path / "w.duckdb"
+    built = build_database(parquet_dir, db_path, project, target=tmp_path / "dbt")
+    assert built.counts["mart_reports_per_year"] == 3  # 2013, 2017, 2021
+    ran = {node.name: node.status for node in built.nodes}
+    assert ran["unique_mart_reports_per_year_report_year"] == "pass"
+    assert query(
+        db_path,
+        "select data_type, comment from duckdb_columns() "
+        "where table_name = 'mart_reports_per_year' and column_name = 'report_count'",
+    ) == [("BIGINT", "Reports of the year.")]
+    assert query(db_path, "select report_count from mart_reports_per_year order by 1") == [
+        (1,),
+        (1,),
+        (2,),
+    ]
+    tables = dictionary.empty_warehouse_tables(project)
+    assert "mart_reports_per_year" in {table.name for table in tables}
+    assert dictionary.undocumented(tables) == []
 
 
 def test_models_build_in_the_order_of_their_refs_not_their_names(tmp_path: Path) -> None:
