@@ -301,15 +301,23 @@ def _extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _published_warehouse(warehouse_dir: Path) -> Path | None:
+    """The warehouse.duckdb under `warehouse_dir`; None, with the error said, when there is none."""
+    warehouse = WarehouseLayout(warehouse_dir).database
+    if warehouse.is_file():
+        return warehouse
+    print(
+        f"error: no warehouse.duckdb under {warehouse_dir}: run the pipeline first",
+        file=sys.stderr,
+    )
+    return None
+
+
 def _export(args: argparse.Namespace) -> int:
     from pipeline.export import export_workbook  # start-up time: loads xlsxwriter
 
-    warehouse = WarehouseLayout(Path(args.warehouse_dir)).database
-    if not warehouse.is_file():
-        print(
-            f"error: no warehouse.duckdb under {args.warehouse_dir}: run the pipeline first",
-            file=sys.stderr,
-        )
+    warehouse = _published_warehouse(Path(args.warehouse_dir))
+    if warehouse is None:
         return EXIT_FAILED
     try:
         sheets = export_workbook(
@@ -327,12 +335,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _problems(args: argparse.Namespace) -> int:
-    warehouse = WarehouseLayout(Path(args.warehouse_dir)).database
-    if not warehouse.is_file():
-        print(
-            f"error: no warehouse.duckdb under {args.warehouse_dir}: run the pipeline first",
-            file=sys.stderr,
-        )
+    warehouse = _published_warehouse(Path(args.warehouse_dir))
+    if warehouse is None:
         return EXIT_FAILED
     try:
         text = write_problems(
@@ -363,11 +367,7 @@ def _report(args: argparse.Namespace) -> int:
     from pipeline.report import write_report  # start-up time: a large module, one command
 
     warehouse_dir = Path(args.warehouse_dir)
-    if not WarehouseLayout(warehouse_dir).database.is_file():
-        print(
-            f"error: no warehouse.duckdb under {warehouse_dir}: run the pipeline first",
-            file=sys.stderr,
-        )
+    if _published_warehouse(warehouse_dir) is None:
         return EXIT_USAGE
     raw_dir = Path(args.raw_dir) if args.raw_dir else None
     out = write_report(warehouse_dir, raw_dir, Path(args.out) if args.out else None)

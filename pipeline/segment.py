@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import cache
 from typing import Any
@@ -316,30 +317,27 @@ def find_year(
     return None, None
 
 
-def find_published_on(lines: list[Line]) -> dt.date | None:
-    """The closing date: the last line that is a date and nothing else."""
-    rules = _rules()
+def _last_date(lines: list[Line], find: Callable[[str], re.Match[str] | None]) -> dt.date | None:
+    """The date (groups y, m, d) of the last line `find` matches; None when there is none or
+    it is not a calendar date."""
     for line in reversed(lines):
-        match = rules.date_line.match(line.text)
+        match = find(line.text)
         if match:
             try:
                 return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
             except ValueError:
                 return None
     return None
+
+
+def find_published_on(lines: list[Line]) -> dt.date | None:
+    """The closing date: the last line that is a date and nothing else."""
+    return _last_date(lines, _rules().date_line.match)
 
 
 def find_dated_field(lines: list[Line]) -> dt.date | None:
     """The date a closing form field states (填报日期:2018.1.9), the last one of the report."""
-    rules = _rules()
-    for line in reversed(lines):
-        match = rules.date_field.search(line.text)
-        if match:
-            try:
-                return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
-            except ValueError:
-                return None
-    return None
+    return _last_date(lines, _rules().date_field.search)
 
 
 _ISO_DATE = re.compile(
