@@ -16,7 +16,7 @@ run: setup
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy pipeline schemas
+	$(UV) run mypy pipeline schemas tools
 
 test: lint
 	$(UV) run pytest -q
@@ -49,4 +49,4 @@ daemon: setup
 # The benchmark: N synthetic reports through the whole pipeline; a row in benchmarks/results.csv.
 N ?= 10000
 bench: setup
-	$(UV) run python -m pipeline bench --reports $(N)
+	$(UV) run python -m tools bench --reports $(N)

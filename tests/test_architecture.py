@@ -10,6 +10,7 @@ test.
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 from pipeline.storage import WarehouseLayout
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("pipeline", "schemas")
+PACKAGES = ("pipeline", "schemas", "tools")
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +158,20 @@ def test_the_cycle_finder_finds_a_planted_cycle() -> None:
     assert cycles(module_edges(planted)) == [["app.a", "app.b", "app.c"]]
     # app.d -> lib.y and lib.x -> app.d: the packages `app` and `lib` import each other.
     assert [k for e in package_edges(planted).values() for k in cycles(e)] == [["app", "lib"]]
+
+
+def test_the_product_never_imports_the_tools(graph: grimp.ImportGraph) -> None:
+    # `tools` (synth, bench, score) is not in the wheel: an import of it from `pipeline` or
+    # `schemas` would work in the repository and fail where the package is installed.
+    chains = [
+        f"{importer} -> {imported}"
+        for importer, imported in _imports(graph)
+        if importer.split(".")[0] != "tools" and imported.split(".")[0] == "tools"
+    ]
+    assert not chains, "the product imports the tools:\n" + "\n".join(chains)
+    wheel = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = wheel["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    assert "tools" not in packages and "pipeline" in packages
 
 
 def test_schemas_holds_data_only() -> None:

@@ -11,9 +11,10 @@ import duckdb
 import pytest
 
 from pipeline import stages
-from pipeline.bench import append_result, check_against_manifest, run_benchmark
 from pipeline.cli import main
-from pipeline.synth import generate_corpus
+from tools.bench import append_result, check_against_manifest, run_benchmark
+from tools.cli import main as tools_main
+from tools.synth import generate_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +39,7 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_n(tmp_path: Path) -> None:
 
 def test_the_bench_command_appends_a_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     results = tmp_path / "results.csv"
-    assert main(["bench", "--reports", "12", "--seed", "5", "--results", str(results)]) == 0
+    assert tools_main(["bench", "--reports", "12", "--seed", "5", "--results", str(results)]) == 0
     out = capsys.readouterr().out
     assert "parse stage / floor" in out and "peak memory" in out
     assert len(list(csv.DictReader(results.open(encoding="utf-8")))) == 1

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
-from pipeline.score import (
+from tools.cli import main
+from tools.score import (
     LabelledScore,
     agency_names,
     judge_agency,

@@ -16,15 +16,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline import synth
 from pipeline.catalogue import metrics
 from pipeline.documents import decode_document
 from pipeline.prose import extract_prose_figures
 from pipeline.reconcile import reconcile
 from pipeline.segment import make_report_id
 from pipeline.stages import parse_corpus
-from pipeline.synth import Parameters, generate_corpus
 from pipeline.text import split_lines
+from tools import synth
+from tools.synth import Parameters, generate_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 # Report years the segmenter accepts end with the current year; the machine clock may lag.
@@ -57,7 +57,7 @@ def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_bytes(tmp_pat
 def test_the_bytes_depend_neither_on_the_hash_seed_nor_on_the_worker_count(tmp_path):
     """Separate interpreters (string hashing differs) and one or two worker processes."""
     script = (
-        "import sys; from pathlib import Path; from pipeline.synth import generate_corpus, "
+        "import sys; from pathlib import Path; from tools.synth import generate_corpus, "
         "Parameters; generate_corpus(150, Path(sys.argv[1]), seed=3, workers=int(sys.argv[2]), "
         f"params=Parameters(last_year={LAST_YEAR}))"
     )

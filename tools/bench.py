@@ -1,6 +1,6 @@
 """The benchmark: a synthetic corpus through the whole pipeline, timed stage by stage.
 
-`run_benchmark` generates N reports with `pipeline.synth`, measures a floor (plain Python
+`run_benchmark` generates N reports with `tools.synth`, measures a floor (plain Python
 reading, decoding and splitting the same files into lines and cells with one regular
 expression, in as many processes as the pipeline uses), runs the Dagster job over every year
 exactly as `python -m pipeline run` does, and reports wall time per stage, reports/s and MB/s
@@ -304,7 +304,7 @@ def run_benchmark(
     keep: bool = False,
 ) -> BenchResult:
     """Generate, measure the floor, run the pipeline, check the manifest."""
-    from pipeline.synth import generate_corpus  # start-up time: a large module, one command
+    from tools.synth import generate_corpus  # start-up time: a large module, one command
 
     workers = workers or default_workers()
     base = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="pipeline-bench-"))

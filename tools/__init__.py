@@ -1,0 +1,1 @@
+"""Developers' tools around the pipeline (synthetic corpus, benchmark, scorer); not shipped."""
