@@ -22,9 +22,9 @@ from pipeline.documents import decode_document
 from pipeline.prose import extract_prose_figures
 from pipeline.reconcile import reconcile
 from pipeline.segment import make_report_id
-from pipeline.stages import parse_corpus
 from pipeline.synth import Parameters, generate_corpus
 from pipeline.text import split_lines
+from tests.support.corpus import parse_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 # Report years the segmenter accepts end with the current year; the machine clock may lag.
