@@ -19,7 +19,7 @@ from pipeline.catalogue import metrics
 from pipeline.model import DIMENSIONS, QUARANTINE_SCHEMA, RECONCILIATION_SCHEMA
 from pipeline.parse import parse_file, scan_file
 from pipeline.reconcile import reconcile
-from pipeline.stages import quarantine_record, year_frames
+from pipeline.stages.columns import quarantine_record, year_frames
 
 # Applicant columns of table 3 in print order, shown beside the total on one line.
 APPLICANT_COLUMNS = tuple(d for d in DIMENSIONS if d != "total")

@@ -14,14 +14,13 @@ Layout below the warehouse directory (see `WarehouseLayout`):
     warehouse.duckdb                                  the analysts' database
     .scratch/                                         every temporary folder (see below)
 
-Temporary folders all live below `.scratch/` (`WarehouseLayout.scratch`): the parse cache the
-inventory leaves for the year partitions (`.scratch/parse-cache/`, rebuilt by every
-inventory), dbt's target folder (`.scratch/dbt/`, reused by every warehouse build), and one
-private folder per process and purpose (`.scratch/runs/<purpose>-*/`:
-spilled parse chunks, DuckDB's spill files). A private folder holds a lock (flock) on its
-`owner.lock` for as long as its process uses it; a process that dies (killed, out of memory)
-lets go of it, and the next run removes such leftovers (`remove_leftovers`), never the folder
-of a live run.
+Temporary folders all live below `.scratch/` (`WarehouseLayout.scratch`): dbt's target folder
+(`.scratch/dbt/`, reused by every warehouse build), and one private folder per process and
+purpose (`.scratch/runs/<purpose>-*/`: this run's parsed rows spilled by the year partitions,
+DuckDB's spill files). A private folder holds a lock (flock) on its `owner.lock` for as long as
+its process uses it; a process that dies (killed, out of memory) lets go of it, and the next
+run removes such leftovers (`remove_leftovers`), never the folder of a live run. No parse is
+kept from one stage to the next: the year partitions parse the files they need themselves.
 
 A reader (a notebook, the next stage) sees either the previous file or the new one, never a
 half-written one: files are written beside their destination and renamed into place, and a
@@ -169,26 +168,6 @@ class WarehouseLayout:
     def scratch(self) -> Path:
         """The one folder of every temporary file and folder of the runs (hidden)."""
         return self.root / ".scratch"
-
-    @property
-    def parse_cache(self) -> Path:
-        """Where the inventory leaves the parse of the files it read, for the year partitions."""
-        return self.scratch / "parse-cache"
-
-    @property
-    def parse_cache_lock(self) -> Path:
-        """Held by whoever writes or reads the parse cache."""
-        return self.scratch / "parse-cache.lock"
-
-    @property
-    def parse_cache_index(self) -> Path:
-        """The parse cache's index: the parser version and the files (with sha256) it holds."""
-        return self.parse_cache / "index.json"
-
-    @property
-    def parse_cache_chunks(self) -> Path:
-        """The parse cache's rows: a `YearBuffer` folder (`<year>/<chunk>/<table>.parquet`)."""
-        return self.parse_cache / "chunks"
 
     @property
     def dbt_target(self) -> Path:
@@ -457,7 +436,8 @@ def remove_leftovers(layout: WarehouseLayout) -> list[Path]:
     A folder whose `owner.lock` is still locked belongs to a live process (a concurrent run)
     and is left alone. The staging files and folders of atomic writes (beside their
     destinations below `parquet/`) are removed when the process named in them is gone. What
-    older versions left in the warehouse root (`.spill-*`, `.parse-cache`) is removed too.
+    older versions left (`.spill-*` and `.parse-cache` in the warehouse root, the parse cache
+    `.scratch/parse-cache`) is removed too.
     """
     removed: list[Path] = []
     parent = layout.private_scratch
@@ -468,12 +448,17 @@ def remove_leftovers(layout: WarehouseLayout) -> list[Path]:
                     shutil.rmtree(folder, ignore_errors=True)
                     removed.append(folder)
     removed.extend(_remove_stale_staging(layout))
-    legacy = [*layout.root.glob(".spill-*"), layout.root / ".parse-cache"]
+    legacy = [
+        *layout.root.glob(".spill-*"),
+        layout.root / ".parse-cache",
+        layout.scratch / "parse-cache",
+    ]
     for old in sorted(legacy) if layout.root.is_dir() else []:
         if old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
             removed.append(old)
-    (layout.root / ".parse-cache.lock").unlink(missing_ok=True)
+    for lock in (layout.root / ".parse-cache.lock", layout.scratch / "parse-cache.lock"):
+        lock.unlink(missing_ok=True)
     return removed
 
 

@@ -21,8 +21,8 @@ from pipeline.harmonised import (
     rates,
 )
 from pipeline.reconcile import reconcile
-from pipeline.stages import parse_corpus
 from pipeline.warehouse import SQL_DIR, build_warehouse
+from tests.support.corpus import parse_corpus
 
 NEWEST_2022 = "002_711b86d480afee15.txt#1"  # 天桥区 2022, new_2021 template
 TIANQIAO_2021 = "002_711b86d480afee15.txt#2"

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import stages
 from pipeline.cli import main
+from pipeline.stages import buffer
 from tools.bench import append_result, check_against_manifest, run_benchmark
 from tools.cli import main as tools_main
 from tools.synth import generate_corpus
@@ -96,7 +96,7 @@ def test_serial_and_parallel_runs_agree_on_a_synthetic_corpus(
     assert main(["run", "--raw-dir", str(raw), "--warehouse-dir", str(tmp_path / "serial"),
                  "--workers", "1"]) == 0  # fmt: skip
     # Two processes, and parsed rows spilled to disk every few files.
-    monkeypatch.setattr(stages, "SPILL_ROWS", 5_000)
+    monkeypatch.setattr(buffer, "SPILL_ROWS", 5_000)
     assert main(["run", "--raw-dir", str(raw), "--warehouse-dir", str(tmp_path / "parallel"),
                  "--workers", "2"]) == 0  # fmt: skip
     serial = _parquet_hashes(tmp_path / "serial")

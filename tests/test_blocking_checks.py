@@ -1,11 +1,16 @@
 """A broken contract of the pipeline's own output stops everything downstream of it.
 
-Each test injects one kind of pipeline bug into a stage and checks that its blocking check
-fails with ERROR and that the warehouse (the marts) is not built.
+Each test plants one kind of pipeline bug in a stored year partition (rows that break their
+contract, as a buggy run could have written them), changes another file of that year so the
+next run merges the planted rows into the year, and checks that the year's blocking check
+fails with ERROR, that the year is not rewritten, and that the warehouse (the marts) is not
+built. The run has two workers: the year is assembled in a process of its own.
 """
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -13,14 +18,21 @@ import polars as pl
 import pytest
 from pipeline_runs import materialize as run_job
 
-import pipeline.stages as stages
 from pipeline.defs.resources import PipelineStorage
+from pipeline.stages.inventory import update_inventory
+from pipeline.stages.years import update_years
+from pipeline.storage import WarehouseLayout, read_year_table, write_year_tables
+from pipeline.years import all_years
 
 pytestmark = pytest.mark.slow
 
+F002 = "002_711b86d480afee15.txt"
+F004 = "004_21970fde474fde16.txt"  # 002 and 004 both hold a 2022 report
+YEAR = 2022
 
-def materialize(raw_dir: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
-    storage = PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(warehouse), workers=1)
+
+def materialize(raw_dir: Path, warehouse: Path, workers: int = 1) -> dg.ExecuteInProcessResult:
+    storage = PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(warehouse), workers=workers)
     return run_job(storage, raise_on_error=False)
 
 
@@ -34,17 +46,31 @@ def assert_marts_not_built(result: dg.ExecuteInProcessResult, warehouse: Path) -
     assert not (warehouse / "warehouse.duckdb").exists()
 
 
-def corrupt_table(monkeypatch: pytest.MonkeyPatch, table: str, corrupt) -> None:
-    """Make the parse stage build one table of every year wrongly (a pipeline bug)."""
-    original = stages.collect_year
+def plant_broken_rows(
+    raw_dir: Path,
+    tmp_path: Path,
+    table: str,
+    corrupt: Callable[[pl.DataFrame], pl.DataFrame],
+) -> tuple[Path, Path, pl.DataFrame]:
+    """Parse the seeds, corrupt 002's rows of one 2022 table where they are stored, and edit
+    004; return the raw directory, the warehouse and the planted table."""
+    raw = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw)
+    warehouse = tmp_path / "warehouse"
+    layout = WarehouseLayout(warehouse)
+    update_inventory(layout, raw)
+    update_years(layout, raw, all_years())
+    stored = read_year_table(layout, table, YEAR)
+    assert stored.height and stored.row(0, named=True)["report_id"].startswith(F002)
+    planted = corrupt(stored)  # the first row (and so the corruption) is 002's
+    write_year_tables(layout, YEAR, {table: planted})
+    with (raw / F004).open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    return raw, warehouse, planted
 
-    def broken(buffer, year, *cached):
-        frames = original(buffer, year, *cached)
-        if frames[table].height:
-            frames[table] = corrupt(frames[table])
-        return frames
 
-    monkeypatch.setattr(stages, "collect_year", broken)
+def assert_year_not_rewritten(warehouse: Path, table: str, planted: pl.DataFrame) -> None:
+    assert read_year_table(WarehouseLayout(warehouse), table, YEAR).equals(planted)
 
 
 @pytest.mark.parametrize(
@@ -71,20 +97,19 @@ def corrupt_table(monkeypatch: pytest.MonkeyPatch, table: str, corrupt) -> None:
         ),
     ],
 )
-def test_statistics_contract_stops_the_marts(monkeypatch, tmp_path, raw_dir, corrupt):
-    corrupt_table(monkeypatch, "statistics", corrupt)
-    result = materialize(raw_dir, tmp_path)
+def test_statistics_contract_stops_the_marts(tmp_path, raw_dir, corrupt):
+    raw, warehouse, planted = plant_broken_rows(raw_dir, tmp_path, "statistics", corrupt)
+    result = materialize(raw, warehouse, workers=2)
     assert "statistics_contract" in failed_checks(result)
-    assert_marts_not_built(result, tmp_path)
+    assert_marts_not_built(result, warehouse)
     # a year that breaks its contract is not written at all
-    assert not list((tmp_path / "parquet" / "statistics").glob("report_year=*"))
+    assert_year_not_rewritten(warehouse, "statistics", planted)
 
 
-def test_a_report_breaking_its_contract_stops_everything_after_reports(
-    monkeypatch, tmp_path, raw_dir
-):
-    corrupt_table(
-        monkeypatch,
+def test_a_report_breaking_its_contract_stops_everything_after_reports(tmp_path, raw_dir):
+    raw, warehouse, planted = plant_broken_rows(
+        raw_dir,
+        tmp_path,
         "reports",
         lambda f: f.with_columns(
             pl.when(pl.int_range(pl.len()) == 0)
@@ -93,10 +118,11 @@ def test_a_report_breaking_its_contract_stops_everything_after_reports(
             .alias("year_source")
         ),
     )
-    result = materialize(raw_dir, tmp_path)
+    result = materialize(raw, warehouse, workers=2)
     assert "reports_contract" in failed_checks(result)
     assert result.asset_materializations_for_node("reconciliation") == []
-    assert_marts_not_built(result, tmp_path)
+    assert_marts_not_built(result, warehouse)
+    assert_year_not_rewritten(warehouse, "reports", planted)
 
 
 def test_reports_breaking_their_arithmetic_only_warn(tmp_path, raw_dir):

@@ -14,7 +14,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline import stages
 from pipeline.documents import (
     MAX_FILE_BYTES,
     MAX_FILE_LINES,
@@ -27,10 +26,11 @@ from pipeline.html import html_to_text
 from pipeline.model import DOCUMENTS_SCHEMA, VALUE_KINDS
 from pipeline.reconcile import reconcile
 from pipeline.segment import segment_document
-from pipeline.stages import parse_corpus
+from pipeline.stages import inventory
 from pipeline.storage import WarehouseLayout, remove_leftovers, write_parquet_atomic
 from pipeline.watch import find_raw_changes
 from tests.conftest import ROOT, seed_text
+from tests.support.corpus import parse_corpus
 from tests.test_html import as_page, figures
 
 
@@ -181,16 +181,16 @@ def test_a_file_that_vanishes_or_fails_mid_run_is_quarantined_and_the_run_goes_o
         (raw / name).write_bytes((raw_dir / F004).read_bytes())
     listed = walk_raw_dir(raw)
     gone = RawEntry("gone.txt", raw / "gone.txt")  # listed, then deleted before it was read
-    monkeypatch.setattr(stages, "walk_raw_dir", lambda _: [*listed, gone])
-    real_read = stages.read_raw_file
+    monkeypatch.setattr(inventory, "walk_raw_dir", lambda _: [*listed, gone])
+    real_read = inventory.read_raw_file
 
     def failing(path: Path, root: Path) -> tuple[bytes, os.stat_result]:
         if path.name == "broken_disk.txt":
             raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
         return real_read(path, root)
 
-    monkeypatch.setattr(stages, "read_raw_file", failing)
-    output = stages.inventory_documents(raw)
+    monkeypatch.setattr(inventory, "read_raw_file", failing)
+    output = inventory.inventory_documents(raw)
     reasons = dict(output.quarantine.select("source_file", "reason").iter_rows())
     assert reasons == {"broken_disk.txt": "unreadable_file", "gone.txt": "vanished"}
     message = output.quarantine.filter(pl.col("source_file") == "broken_disk.txt")["message"]

@@ -441,21 +441,22 @@ def test_workers_must_be_at_least_one(workers: str, shared_tmp: Path, capsys):
 # the memory of the forking parent across exec).
 MEASURE = """
 import sys
-from pipeline.stages import _scan_parse_job
-_scan_parse_job(("big.txt", sys.argv[1], sys.argv[2]))
+from pathlib import Path
+from pipeline.stages.inventory import inventory_documents
+inventory_documents(Path(sys.argv[1]))
 status = open("/proc/self/status").read().splitlines()
 print(next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) // 1024)
 """
 
 
 def test_one_huge_file_is_read_in_bounded_memory(raw: Path, shared_tmp: Path):
-    """24 MB of 10^6 short lines after a real report: the worker stays under 300 MB."""
+    """24 MB of 10^6 short lines after a real report: the inventory stays under 300 MB."""
     big = raw / "big.txt"
     lines = "\n".join(f"{i} | 第{i}行 |" for i in range(1_000_000))
     big.write_text((raw / F001).read_text(encoding="utf-8") + lines, encoding="utf-8")
     assert big.stat().st_size > 20_000_000
     measured = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(big), str(raw)],
+        [sys.executable, "-c", MEASURE, str(raw)],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -12,15 +12,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipeline import stages
 from pipeline.cli import main
 from pipeline.model import RUNS_SCHEMA
-from pipeline.stages import (
-    plan_years,
-    update_inventory,
-    update_reconciliation,
-    update_years,
-)
+from pipeline.stages.inventory import update_inventory
+from pipeline.stages.reconciliation import update_reconciliation
+from pipeline.stages.years import plan_years, update_years
 from pipeline.storage import WarehouseLayout, read_parquet, read_table
 from pipeline.years import all_years
 
@@ -262,27 +258,20 @@ def test_serial_and_parallel_runs_write_the_same_bytes(raw: Path, tmp_path: Path
     assert tables(tmp_path / "serial") == tables(tmp_path / "parallel")
 
 
-def test_spilling_parsed_rows_to_disk_writes_the_same_bytes(
-    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    assert cli("run", raw, tmp_path / "held", "--workers", "1") == 0
-    # Spill after every file: each year is read back from several chunks.
-    monkeypatch.setattr(stages, "SPILL_ROWS", 1)
-    spilled: list[int] = []
-    original = stages.YearBuffer.spill
-
-    def counting(self: stages.YearBuffer) -> None:
-        spilled.append(1)
-        original(self)
-
-    monkeypatch.setattr(stages.YearBuffer, "spill", counting)
-    assert cli("run", raw, tmp_path / "spilled", "--workers", "1") == 0
-    assert len(spilled) >= 5
+def test_spilling_parsed_rows_to_disk_writes_the_same_bytes(raw: Path, tmp_path: Path):
+    chunks = {}
+    for name, spill_rows in (("held", None), ("spilled", 1)):
+        layout = WarehouseLayout(tmp_path / name)
+        update_inventory(layout, raw)
+        # spill_rows=1: spilled after every file, so a year is read back from several chunks.
+        parsed = update_years(layout, raw, all_years(), spill_rows=spill_rows)
+        update_reconciliation(layout)
+        chunks[name] = parsed.chunks_spilled
+        assert not list(layout.private_scratch.iterdir())  # the spill folder is gone
+    assert chunks["held"] == 15  # one chunk per year, at the end of the parse
+    assert chunks["spilled"] > chunks["held"]
     held = {k: v[1] for k, v in snapshot(tmp_path / "held").items()}
     assert held == {k: v[1] for k, v in snapshot(tmp_path / "spilled").items()}
-    assert tables(tmp_path / "held") == tables(tmp_path / "spilled")
-    # The spill directory is gone after the run.
-    assert not list((tmp_path / "spilled").glob(".spill-*"))
 
 
 def test_an_emptied_raw_directory_is_refused_not_taken_as_deleting_everything(

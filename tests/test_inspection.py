@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from pipeline.reconcile import deadline_for, reconcile
-from pipeline.stages import parse_corpus
+from tests.support.corpus import parse_corpus
 
 REALWORLD = Path(__file__).parent / "realworld"
 PUTIAN_YJJ_2022 = REALWORLD / "unlabelled" / "putian_yjj_2022.txt"

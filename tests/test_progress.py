@@ -91,8 +91,9 @@ def test_the_cli_shows_progress_not_dagster_events(
             root.removeHandler(handler)
         root.handlers = saved
     captured = capsys.readouterr()
-    for stage in ("inventory: read, segment and parse:", "write years:", "reconcile:"):
+    for stage in ("inventory: read and segment:", "parse:", "write years:", "reconcile:"):
         assert stage in captured.err, stage
-    assert "inventory: read, segment and parse: 5/5 files (100%), 19 reports" in captured.err
+    assert "inventory: read and segment: 5/5 files (100%), 19 reports" in captured.err
+    assert "parse: 5/5 files (100%), 19 reports" in captured.err
     assert "STEP_SUCCESS" not in captured.err + captured.out
     assert "alembic" not in captured.err

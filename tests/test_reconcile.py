@@ -17,7 +17,7 @@ from pipeline.reconcile import (
     previous_reports,
     reconcile,
 )
-from pipeline.stages import parse_corpus
+from tests.support.corpus import parse_corpus
 
 F000, F001, F002, F003, F004 = (
     "000_1c21803a08480ac6.txt",

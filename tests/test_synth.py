@@ -21,8 +21,8 @@ from pipeline.documents import decode_document
 from pipeline.prose import extract_prose_figures
 from pipeline.reconcile import reconcile
 from pipeline.segment import make_report_id
-from pipeline.stages import parse_corpus
 from pipeline.text import split_lines
+from tests.support.corpus import parse_corpus
 from tools import synth
 from tools.synth import Parameters, generate_corpus
 

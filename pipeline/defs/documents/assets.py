@@ -7,7 +7,7 @@ import dagster as dg
 from pipeline.defs.contracts import contract_result
 from pipeline.defs.resources import PipelineStorage
 from pipeline.publish import now, record_step
-from pipeline.stages import update_inventory
+from pipeline.stages.inventory import update_inventory
 from pipeline.versions import parser_version
 
 

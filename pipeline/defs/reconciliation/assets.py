@@ -9,7 +9,7 @@ from pipeline.defs.resources import PipelineStorage
 from pipeline.frames import ReportArithmeticFrame
 from pipeline.publish import now, record_step
 from pipeline.reconcile import FAILED
-from pipeline.stages import update_reconciliation
+from pipeline.stages.reconciliation import update_reconciliation
 from pipeline.storage import scan_table
 from pipeline.versions import reconcile_version
 

@@ -10,7 +10,7 @@ from pipeline.defs.documents.assets import documents
 from pipeline.defs.partitions import FORCE_TAG, YEARS, years_of
 from pipeline.defs.resources import PipelineStorage
 from pipeline.publish import now, record_step
-from pipeline.stages import update_years
+from pipeline.stages.years import update_years
 from pipeline.storage import count_rows
 from pipeline.versions import parser_version
 

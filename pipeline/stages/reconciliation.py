@@ -1,0 +1,241 @@
+"""Stage 3: the reconciliation rules of every year, recomputed only where their inputs changed.
+
+A year's signature is what its rules read: its own partition and the year before's (the
+cross-year rules compare the two), by the hashes in their manifests, and the rules' version. A
+year whose stored signature matches is skipped. Years are independent, so each is evaluated
+and written in a worker process of its own, which hands its memory back when done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.frames import ReconciliationFrame
+from pipeline.pool import map_ordered
+from pipeline.progress import Progress
+from pipeline.reconcile import FAILED, earlier_year_metrics, reconcile, series_key
+from pipeline.stages.contracts import contract_errors
+from pipeline.stages.years import PARSE_STAGE
+from pipeline.storage import (
+    RECONCILIATION_TABLES,
+    YEAR_TABLES,
+    WarehouseLayout,
+    read_json,
+    read_year_table,
+    remove_year_tables,
+    stored_years,
+    write_json_atomic,
+    write_year_tables,
+    year_locks,
+)
+from pipeline.versions import reconcile_version
+
+RECONCILIATION_STAGE = "reconciliation"
+# Reports of one year reconciled together (whole agency series): bounds the memory of a year.
+RECONCILE_BATCH = 1_000
+
+
+@dataclass(slots=True)
+class ReconciliationSummary:
+    """What the reconciliation stage did in one run."""
+
+    years_written: list[int] = field(default_factory=list)
+    years_removed: list[int] = field(default_factory=list)
+    years_skipped: list[int] = field(default_factory=list)
+    evaluations_written: int = 0
+    failures_written: int = 0
+    contract_errors: list[str] = field(default_factory=list)
+
+
+def reconciliation_signature(layout: WarehouseLayout, year: int) -> str | None:
+    """What a year's reconciliation is computed from: its and the year before's partitions."""
+    current = read_json(layout.manifest(PARSE_STAGE, year))
+    if current is None:
+        return None
+    before = read_json(layout.manifest(PARSE_STAGE, year - 1))
+    payload = {
+        "version": reconcile_version(),
+        "year": current.get("outputs"),
+        "year_before": before.get("outputs") if before else None,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _series_batches(reports: pl.DataFrame, size: int) -> list[list[str]]:
+    """Report ids in batches of about `size`, never splitting one agency's series.
+
+    The cross-year rules need to know whether a series has one report in a year, so a series
+    stays in one batch.
+    """
+    keyed = sorted(
+        (series_key(agency_id, agency, source_file), report_id)
+        for report_id, agency_id, agency, source_file in reports.select(
+            "report_id", "agency_id", "agency", "source_file"
+        ).iter_rows()
+    )
+    batches: list[list[str]] = []
+    current: list[str] = []
+    previous_key = None
+    for key, report_id in keyed:
+        if len(current) >= size and key != previous_key:
+            batches.append(current)
+            current = []
+        current.append(report_id)
+        previous_key = key
+    if current:
+        batches.append(current)
+    return batches
+
+
+def reconcile_year(layout: WarehouseLayout, year: int) -> pl.DataFrame:
+    """Every rule on the reports of one year; cross-year rules read the year before.
+
+    Of the year before, only the reports and the figures the cross-year rules compare with
+    are read. The year's reports are evaluated in batches of RECONCILE_BATCH (whole agency
+    series), so memory does not grow with the size of a year.
+    """
+    earlier = _read_rows(
+        layout.year_part("statistics", year - 1),
+        "statistics",
+        year - 1,
+        pl.col("metric").is_in(sorted(earlier_year_metrics())),
+    )
+    earlier_reports = read_year_table(layout, "reports", year - 1)
+    reports = read_year_table(layout, "reports", year)
+    sections = read_year_table(layout, "sections", year)
+    quarantine = read_year_table(layout, "quarantine/statistics", year)
+    statistics_file = layout.year_part("statistics", year)
+    prose_file = layout.year_part("prose_figures", year)
+    frames = []
+    for batch in _series_batches(reports, RECONCILE_BATCH):
+        wanted = pl.col("report_id").is_in(batch)
+        statistics = _read_rows(statistics_file, "statistics", year, wanted)
+        prose = _read_rows(prose_file, "prose_figures", year, wanted)
+        frames.append(
+            reconcile(
+                pl.concat([earlier, statistics]),
+                prose,
+                pl.concat([earlier_reports, reports.filter(wanted)]),
+                years=[year],
+                sections=sections.filter(wanted),
+                quarantine=quarantine.filter(wanted),
+            )
+        )
+    if not frames:
+        return reconcile(earlier, earlier.head(0), earlier_reports.head(0), years=[year])
+    # Batches come in the order of their series keys, and rules in evaluation order: the
+    # same rows in the same order on every run.
+    return pl.concat(frames)
+
+
+def _read_rows(path: Path, table: str, year: int, wanted: pl.Expr) -> pl.DataFrame:
+    schema = YEAR_TABLES[table]
+    if not path.exists():
+        return pl.DataFrame(schema=schema)
+    frame = (
+        pl.scan_parquet(path)
+        .filter(wanted)
+        .with_columns(pl.lit(year, dtype=pl.Int32).alias("report_year"))
+        .collect()
+    )
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileOutcome:
+    """What evaluating and writing one year's reconciliation did."""
+
+    year: int
+    evaluations: int = 0
+    failures: int = 0
+    contract_errors: tuple[str, ...] = ()
+
+
+def reconcile_and_write(item: tuple[str, int]) -> ReconcileOutcome:
+    """Evaluate one year's rules and write them (in a worker: only counts travel back)."""
+    root, year = item
+    layout = WarehouseLayout(Path(root))
+    # Read under shared locks: no parse writes these years meanwhile. The signature read
+    # here is the one stored with the result, so a year changed just after is redone next run.
+    with year_locks(layout, [year - 1, year], shared=True):
+        signature = reconciliation_signature(layout, year)
+        frame = reconcile_year(layout, year)
+    broken = contract_errors(ReconciliationFrame, frame, f"reconciliation of {year}")
+    if broken:
+        return ReconcileOutcome(year, contract_errors=tuple(broken))
+    with year_locks(layout, [year], shared=False):
+        hashes = write_year_tables(layout, year, {"reconciliation": frame})
+        write_json_atomic(
+            {
+                "stage": RECONCILIATION_STAGE,
+                "year": year,
+                "signature": signature,
+                "outputs": hashes,
+            },
+            layout.manifest(RECONCILIATION_STAGE, year),
+        )
+    return ReconcileOutcome(year, frame.height, frame.filter(FAILED).height)
+
+
+def update_reconciliation(
+    layout: WarehouseLayout,
+    years: Iterable[int] | None = None,
+    *,
+    force: bool = False,
+    workers: int = 1,
+) -> ReconciliationSummary:
+    """Recompute the reconciliation of every year whose inputs changed (or all, with force).
+
+    Years are independent (each reads itself and the year before), so they are evaluated in
+    `workers` processes; results are written in year order.
+    """
+    summary = ReconciliationSummary()
+    parsed_years = set(stored_years(layout, "reports"))
+    candidates = sorted(
+        set(years)
+        if years is not None
+        else parsed_years | set(stored_years(layout, "reconciliation"))
+    )
+    to_compute = []
+    for year in candidates:
+        manifest_path = layout.manifest(RECONCILIATION_STAGE, year)
+        if year not in parsed_years:
+            if manifest_path.exists() or layout.year_dir("reconciliation", year).exists():
+                with year_locks(layout, [year], shared=False):
+                    remove_year_tables(layout, year, RECONCILIATION_TABLES)
+                    manifest_path.unlink(missing_ok=True)
+                summary.years_removed.append(year)
+            continue
+        with year_locks(layout, [year - 1, year], shared=True):
+            signature = reconciliation_signature(layout, year)
+        stored = read_json(manifest_path)
+        if not force and stored is not None and stored.get("signature") == signature:
+            summary.years_skipped.append(year)
+            continue
+        to_compute.append(year)
+    progress = Progress("reconcile", len(to_compute), "years")
+    jobs = [(str(layout.root), year) for year in to_compute]
+    # One year per worker process, which evaluates and writes it: a year's memory goes back
+    # to the system when it is done, and only counts come back here.
+    for outcome in map_ordered(
+        reconcile_and_write, jobs, workers, chunksize=1, max_tasks_per_child=1
+    ):
+        progress.advance()
+        if outcome.contract_errors:
+            summary.contract_errors.extend(outcome.contract_errors)
+            continue
+        summary.years_written.append(outcome.year)
+        summary.evaluations_written += outcome.evaluations
+        summary.failures_written += outcome.failures
+    progress.counts = {
+        "rule evaluations": summary.evaluations_written,
+        "rule failures": summary.failures_written,
+    }
+    progress.finish()
+    return summary

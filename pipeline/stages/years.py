@@ -1,0 +1,367 @@
+"""Stage 2: the year partitions (reports, sections, statistics, prose figures, quarantine,
+table rows), each rebuilt from the previous one with only the files that changed.
+
+A plan per year says what it needs (`plan_years`): nothing, an update (parse the changed files,
+keep the stored rows of the others, drop the rows of removed files), a rebuild (with `force`, a
+new parser version or a damaged partition), or removal. The files to parse are parsed once for
+all their requested years, in `workers` processes; their rows wait in a `YearBuffer` spilled
+to a private scratch folder. Each year is then merged, validated against its contracts and
+written whole, tables then manifest, or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+
+from pipeline.accounting import table_row_accounting
+from pipeline.documents import read_raw_file, unreadable
+from pipeline.frames import (
+    QuarantineFrame,
+    ReportsFrame,
+    SectionsFrame,
+    StatisticsFrame,
+    TableRowsFrame,
+)
+from pipeline.model import DOCUMENTS_SCHEMA
+from pipeline.parse import parse_file
+from pipeline.pool import map_ordered
+from pipeline.progress import Progress
+from pipeline.stages.buffer import YearBuffer, read_spilled
+from pipeline.stages.columns import FileColumns, file_column, file_columns, in_file_order
+from pipeline.stages.contracts import contract_errors
+from pipeline.storage import (
+    PARSE_TABLES,
+    WarehouseLayout,
+    read_json,
+    read_parquet,
+    read_year_table,
+    remove_leftovers,
+    remove_year_tables,
+    scratch_dir,
+    write_json_atomic,
+    write_year_tables,
+    year_locks,
+)
+from pipeline.versions import parser_version
+
+log = logging.getLogger(__name__)
+
+PARSE_STAGE = "parse"
+
+
+@dataclass(frozen=True, slots=True)
+class YearPlan:
+    """What one year's partition needs: nothing, an update, a rebuild, or removal."""
+
+    year: int
+    action: str  # "skip" | "update" | "rebuild" | "remove"
+    files: Mapping[str, str]  # files with a report in the year → sha256 (from the inventory)
+    parse: tuple[str, ...] = ()  # files to parse for this year
+    drop: frozenset[str] = frozenset()  # files whose stored rows are dropped
+
+
+def files_by_year(documents: pl.DataFrame) -> dict[int, dict[str, str]]:
+    """Year → {file: sha256} of the files that hold a report of that year."""
+    by_year: dict[int, dict[str, str]] = defaultdict(dict)
+    for source_file, sha256, years in documents.select(
+        "source_file", "sha256", "report_years"
+    ).iter_rows():
+        for year in years or []:
+            by_year[int(year)][source_file] = sha256
+    return dict(by_year)
+
+
+def plan_years(
+    documents: pl.DataFrame,
+    manifests: Mapping[int, dict[str, Any] | None],
+    years: Iterable[int],
+    *,
+    version: str,
+    force: bool = False,
+) -> list[YearPlan]:
+    """One plan per requested year, from the inventory and each year's stored manifest."""
+    current_by_year = files_by_year(documents)
+    plans = []
+    for year in sorted(set(years)):
+        current = current_by_year.get(year, {})
+        manifest = manifests.get(year)
+        if not current:
+            plans.append(YearPlan(year, "remove" if manifest else "skip", {}))
+            continue
+        if force or manifest is None or manifest.get("parser_version") != version:
+            plans.append(YearPlan(year, "rebuild", current, tuple(sorted(current))))
+            continue
+        stored: dict[str, str] = manifest.get("files", {})
+        changed = tuple(sorted(f for f, sha in current.items() if stored.get(f) != sha))
+        removed = set(stored) - set(current)
+        if not changed and not removed:
+            plans.append(YearPlan(year, "skip", current))
+        else:
+            plans.append(
+                YearPlan(year, "update", current, changed, frozenset({*changed, *removed}))
+            )
+    return plans
+
+
+def _parse_job(item: tuple[str, str, str, tuple[int, ...]]) -> FileColumns:
+    source_file, path, raw_dir, years = item
+    try:
+        data, _ = read_raw_file(Path(path), Path(raw_dir))
+    except OSError as error:
+        # Read by the inventory a moment ago, unreadable now: nothing of it is stored, and
+        # the accounting says so (its reports are missing) until the next run reads it.
+        log.warning("%s: %s", source_file, unreadable(error).message)
+        return FileColumns(source_file, "", {})
+    return file_columns(parse_file(source_file, data, years))
+
+
+def parse_files(
+    raw_dir: Path, years_of_file: Mapping[str, Iterable[int]], workers: int
+) -> Iterator[FileColumns]:
+    """Parse each file for the given years of its reports, in `workers` processes, in file order."""
+    jobs = [
+        (name, str(raw_dir / name), str(raw_dir), tuple(sorted(set(years))))
+        for name, years in sorted(years_of_file.items())
+    ]
+    with Progress("parse", len(jobs)) as progress:
+        for result in map_ordered(_parse_job, jobs, workers):
+            progress.advance(reports=result.reports)
+            yield result
+
+
+def merge_year(
+    previous: Mapping[str, pl.DataFrame], new: Mapping[str, pl.DataFrame], drop: Iterable[str]
+) -> dict[str, pl.DataFrame]:
+    """A year's tables: the previous rows of files not dropped, plus the new rows, in order.
+
+    The order depends only on the rows (file, report ordinal, then reading order), so an
+    incremental update writes the same bytes as a full rebuild.
+    """
+    dropped = sorted(set(drop))
+    merged = {}
+    for table, fresh in new.items():
+        old = previous.get(table)
+        if old is not None and old.height:
+            old = old.filter(file_column(old).is_in(dropped).not_()).select(fresh.columns)
+            fresh = pl.concat([old, fresh])
+        merged[table] = in_file_order(fresh)
+    return merged
+
+
+_YEAR_CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
+    "reports": ReportsFrame,
+    "sections": SectionsFrame,
+    "statistics": StatisticsFrame,
+    "prose_figures": StatisticsFrame,
+    "quarantine/statistics": QuarantineFrame,
+    "table_rows": TableRowsFrame,
+}
+
+
+@dataclass(slots=True)
+class ParseSummary:
+    """What the parse stage did in one run."""
+
+    years_requested: list[int] = field(default_factory=list)
+    years_written: list[int] = field(default_factory=list)
+    years_removed: list[int] = field(default_factory=list)
+    years_skipped: list[int] = field(default_factory=list)
+    files_parsed: list[str] = field(default_factory=list)
+    reports_written: int = 0
+    statistics_written: int = 0
+    quarantined_written: int = 0
+    chunks_spilled: int = 0
+    contract_errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _intact_manifest(layout: WarehouseLayout, year: int) -> dict[str, Any] | None:
+    """A year's manifest, or None when one of the files it lists is missing (deleted by
+    hand, or a crash between swaps): the year is then rebuilt, never merged into a hole."""
+    manifest = read_json(layout.manifest(PARSE_STAGE, year))
+    if manifest is None:
+        return None
+    tables = manifest.get("outputs", {})
+    if set(tables) != set(PARSE_TABLES) or not all(
+        layout.year_part(table, year).exists() for table in tables
+    ):
+        return None
+    return manifest
+
+
+def update_years(
+    layout: WarehouseLayout,
+    raw_dir: Path,
+    years: Iterable[int],
+    *,
+    force: bool = False,
+    workers: int = 1,
+    version: str | None = None,
+    spill_rows: int | None = None,
+) -> ParseSummary:
+    """Bring the requested years' partitions up to date with the inventory.
+
+    Each year is written whole (all its tables, then its manifest) or not at all. A year whose
+    frames break a contract is not written; the other years are, and the errors are returned
+    for the caller to raise. Parsed rows are held in memory up to `spill_rows` (default
+    `SPILL_ROWS`), then spilled to disk; the bytes written do not depend on it.
+    """
+    version = version or parser_version()
+    requested = sorted(set(years))
+    if not layout.documents.exists():
+        raise FileNotFoundError(
+            f"no inventory at {layout.documents}: materialise `documents` first"
+        )
+    documents = read_parquet(layout.documents, DOCUMENTS_SCHEMA)
+    manifests = {year: _intact_manifest(layout, year) for year in requested}
+    plans = plan_years(documents, manifests, requested, version=version, force=force)
+    remove_leftovers(layout)
+    with scratch_dir(layout, "spill") as spill_dir:
+        buffer = YearBuffer(spill_dir, spill_rows)
+        parsed = _parse_into(buffer, raw_dir, plans, workers)
+        summary = ParseSummary(
+            years_requested=requested,
+            files_parsed=sorted(parsed),
+            chunks_spilled=buffer.chunks_written,
+        )
+        jobs = []
+        for plan in plans:
+            if plan.action == "skip":
+                summary.years_skipped.append(plan.year)
+                continue
+            jobs.append(
+                YearJob(
+                    root=str(layout.root),
+                    year=plan.year,
+                    action=plan.action,
+                    drop=tuple(sorted(plan.drop)),
+                    files={name: parsed.get(name, sha) for name, sha in plan.files.items()},
+                    spill_dir=str(spill_dir),
+                    version=version,
+                )
+            )
+        _write_years(jobs, workers, summary)
+    return summary
+
+
+def _parse_into(
+    buffer: YearBuffer, raw_dir: Path, plans: Iterable[YearPlan], workers: int
+) -> dict[str, str]:
+    """Parse every file the plans name, once for all its years; return file -> sha256 read."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for plan in plans:
+        for source_file in plan.parse:
+            wanted[source_file].add(plan.year)
+    sha256: dict[str, str] = {}
+    for parsed in parse_files(raw_dir, wanted, workers):
+        if parsed.sha256:
+            sha256[parsed.source_file] = parsed.sha256
+        buffer.add(parsed)
+    buffer.spill()  # every fresh row on disk: a year is assembled by whoever writes it
+    return sha256
+
+
+def _write_years(jobs: list[YearJob], workers: int, summary: ParseSummary) -> None:
+    # A year is assembled, validated and written in a process of its own (one at a time),
+    # which hands its memory back when done: the run's memory follows the largest year, not
+    # the sum of the years. With one worker (tests, a serial run) it happens in this process.
+    with Progress("write years", len(jobs), "years") as progress:
+        for outcome in map_ordered(
+            write_year, jobs, 1, chunksize=1, max_tasks_per_child=1, isolate=workers > 1
+        ):
+            progress.advance()
+            for table, messages in outcome.contract_errors.items():
+                summary.contract_errors.setdefault(table, []).extend(messages)
+            if outcome.removed:
+                summary.years_removed.append(outcome.year)
+            elif outcome.written:
+                summary.years_written.append(outcome.year)
+                summary.reports_written += outcome.reports
+                summary.statistics_written += outcome.statistics
+                summary.quarantined_written += outcome.quarantined
+        progress.counts = {
+            "reports": summary.reports_written,
+            "statistics rows": summary.statistics_written,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class YearJob:
+    """What writing one year partition needs, picklable for a worker process."""
+
+    root: str
+    year: int
+    action: str
+    drop: tuple[str, ...]
+    files: dict[str, str]
+    spill_dir: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class YearOutcome:
+    """What writing one year partition did."""
+
+    year: int
+    written: bool = False
+    removed: bool = False
+    reports: int = 0
+    statistics: int = 0
+    quarantined: int = 0
+    contract_errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def write_year(job: YearJob) -> YearOutcome:
+    """Assemble one year from this run's parse and the stored partition, validate it, and
+    write it whole (tables, then the manifest) or not at all."""
+    layout = WarehouseLayout(Path(job.root))
+    with year_locks(layout, [job.year], shared=False):
+        if job.action == "remove":
+            remove_year_tables(layout, job.year, PARSE_TABLES)
+            layout.manifest(PARSE_STAGE, job.year).unlink(missing_ok=True)
+            return YearOutcome(job.year, removed=True)
+        new = read_spilled(Path(job.spill_dir), job.year)
+        previous = (
+            {}
+            if job.action == "rebuild"
+            else {table: read_year_table(layout, table, job.year) for table in PARSE_TABLES}
+        )
+        tables = merge_year(previous, new, job.drop)
+        broken = {
+            table: contract_errors(_YEAR_CONTRACTS[table], frame, f"{table} of {job.year}")
+            for table, frame in tables.items()
+        }
+        errors = {table: messages for table, messages in broken.items() if messages}
+        if errors:
+            return YearOutcome(job.year, contract_errors=errors)  # the old partition stays
+        ledger = table_row_accounting(
+            list(tables["table_rows"].iter_rows()),
+            tables["statistics"],
+            tables["quarantine/statistics"],
+        )
+        hashes = write_year_tables(layout, job.year, tables)
+        write_json_atomic(
+            {
+                "stage": PARSE_STAGE,
+                "year": job.year,
+                "parser_version": job.version,
+                "files": job.files,
+                "outputs": hashes,
+                "table_rows": ledger,
+            },
+            layout.manifest(PARSE_STAGE, job.year),
+        )
+    return YearOutcome(
+        job.year,
+        written=True,
+        reports=tables["reports"].height,
+        statistics=tables["statistics"].height,
+        quarantined=tables["quarantine/statistics"].height,
+    )
