@@ -167,7 +167,48 @@ def reconcile(
             continue
         for rule, pair_check in pair_rules:
             results.extend(pair_check(rule, current, earlier))
-    return pl.concat([results_frame(results), *frames])
+    return in_result_order(pl.concat([results_frame(results), *frames]), identities, catalogue)
+
+
+# After the series and the report, the rule (in catalogue order), then every other column: two
+# rows that tie on all of them are the same row, so the order is total.
+RESULT_ORDER = (
+    "subject",
+    "dimension",
+    "source_lines",
+    "other_report_id",
+    "status",
+    "lhs",
+    "rhs",
+    "delta",
+    "metrics",
+    "detail",
+)
+
+
+def in_result_order(
+    results: pl.DataFrame, identities: Sequence[ReportIdentity], catalogue: RuleCatalogue
+) -> pl.DataFrame:
+    """The results sorted by agency series, report, rule (in catalogue order) and the rest.
+
+    The series comes first because a year is reconciled in batches of whole series taken in
+    series order: the batches' results, concatenated, are then in this order too, whatever
+    the size of a batch.
+    """
+    series = pl.DataFrame(
+        {
+            "report_id": [identity.report_id for identity in identities],
+            "_series": [identity.series for identity in identities],
+        },
+        schema={"report_id": pl.String(), "_series": pl.String()},
+    )
+    ordinals = {rule.id: i for i, rule in enumerate(catalogue.rules)}
+    return (
+        results.join(series, on="report_id", how="left", maintain_order="left")
+        .with_columns(_rule=pl.col("rule").replace_strict(ordinals, return_dtype=pl.Int32()))
+        .sort(["_series", "report_id", "_rule", *RESULT_ORDER], nulls_last=True)
+        .drop("_series", "_rule")
+    )
 
 
 def _frame_checks(
