@@ -15,6 +15,7 @@ from pipeline.reconcile.columns import (
     expansions,
     is_plain,
     operand,
+    order_free,
     plain_passes,
     settle,
 )
@@ -152,9 +153,10 @@ def frame_balance(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[str]]
 def frame_parent_sums(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[str]]:
     """`check_parent_sums` column-wise: its plain passes over many reports at once.
 
-    A parent's summands are its children as `expansions` finds them. A report where a child
-    is neither printed nor has children, or where a figure is not an exact integer (whose
-    sum would depend on the order of addition), is left to the check.
+    A parent's summands are its children as `expansions` finds them (a descendant neither
+    printed nor with children adds nothing). A report whose sum would depend on the order of
+    addition (`order_free`), or, with `every_child_printed`, where such a descendant leaves
+    the sum not assessable, is left to the check.
     """
     table = figures.table
     codes = children()
@@ -173,20 +175,22 @@ def frame_parent_sums(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[s
     found = expansions(
         table, first_children.select(*key, pl.col("child").alias("node"), "path"), key
     )
-    lost = found.filter(~pl.col("leaf")).get_column("report_id").to_list()
-    plain = is_plain(pl.col("value"), pl.col("value_kind"), pl.col("qualifier")) & exact_integer(
-        pl.col("value")
-    ).fill_null(False)
+    leaf = pl.col("leaf")
+    plain = is_plain(pl.col("value"), pl.col("value_kind"), pl.col("qualifier"))
     sums = (
-        found.filter(pl.col("leaf"))
-        .sort([*key, "source_line", "path"])
+        found.sort([*key, "source_line", "path"], nulls_last=True)
         .group_by(key, maintain_order=True)
         .agg(
-            rhs=pl.col("value").sum() + 0.0,
-            unplain=(~plain).sum(),
-            metrics=pl.col("node"),
-            source_lines=pl.col("source_line"),
+            rhs=pl.col("value").filter(leaf).sum() + 0.0,
+            unplain=(~plain & leaf).sum(),
+            inexact=(~exact_integer(pl.col("value")) & leaf).sum(),
+            printed=leaf.sum(),
+            unread=(~leaf).sum(),
+            metrics=pl.col("node").filter(leaf),
+            source_lines=pl.col("source_line").filter(leaf),
         )
+        # a parent none of whose descendants is printed gives no row
+        .filter(pl.col("printed") > 0)
     )
     scored = (
         parents.join(sums, on=key, how="inner")
@@ -197,12 +201,17 @@ def frame_parent_sums(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[s
             source_lines=pl.concat_list(pl.col("source_line"), pl.col("source_lines")),
         )
     )
+    complete = (
+        pl.col("unread") == 0 if rule.spec.get("every_child_printed", False) else pl.lit(True)
+    )
     passes = (
         is_plain(pl.col("value"), pl.col("value_kind"), pl.col("qualifier"))
         & (pl.col("unplain") == 0)
+        & order_free(pl.col("printed"), pl.col("inexact"))
+        & complete
         & (pl.col("delta").abs() <= rule.tolerance)
     )
-    return settle(rule, scored, passes, set(lost))
+    return settle(rule, scored, passes)
 
 
 def frame_row_totals(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[str]]:

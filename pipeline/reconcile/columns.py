@@ -8,9 +8,9 @@ and tables found). A report with anything else for a rule (a missing operand, a 
 approximate figure, a break and its hint, a content not found) is left to the kind's `check`,
 report by report, with every row of it for that rule, so the two give the same rows.
 
-Sums are the same floats as the check's: a side of one or two figures is added in the
-check's order from 0.0; a side of many is settled here only when every figure is an exact
-integer (whose sum does not depend on the order of addition).
+Sums are the same floats as the check's: a side of named operands is added in the check's
+order from 0.0; a side gathered by a group (children, parts, a table's cells) is settled here
+only when its sum does not depend on the order of addition (`order_free`).
 """
 
 from __future__ import annotations
@@ -125,6 +125,12 @@ def settle(
 def exact_integer(value: pl.Expr) -> pl.Expr:
     """A figure whose sums are exact in any order: an integer well within a float's range."""
     return value.is_not_null() & (value == value.floor()) & (value.abs() < 2.0**40)
+
+
+def order_free(figures: pl.Expr, inexact: pl.Expr) -> pl.Expr:
+    """A sum of `figures` figures, `inexact` of them not exact integers, that is the same
+    float in any order of addition (from 0.0): at most two figures, or only exact integers."""
+    return (figures <= 2) | (inexact == 0)
 
 
 def results(rule: Rule, settled: pl.DataFrame) -> pl.DataFrame:

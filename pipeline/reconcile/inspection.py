@@ -15,7 +15,7 @@ import polars as pl
 
 from pipeline.catalogue import metrics
 from pipeline.reconcile.catalogue import Kind, Rule, Spec, register, rules
-from pipeline.reconcile.columns import NO_ROWS, exact_integer, results, settle
+from pipeline.reconcile.columns import NO_ROWS, exact_integer, order_free, results, settle
 from pipeline.reconcile.figures import Figures
 from pipeline.reconcile.readings import (
     Reading,
@@ -515,12 +515,12 @@ def _group_cells(spec: Spec, table: pl.DataFrame) -> pl.DataFrame:
 
 
 def frame_copied(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[str]]:
-    """`check_copied` column-wise: every pair's groups, when each figure of both years is an
-    exact integer or NULL (sums that do not depend on the order of addition); a report with
-    another figure is left to the check."""
+    """`check_copied` column-wise: every pair's groups, unless a side's sum depends on the
+    order of addition (`order_free`; a figure printed empty adds 0), which leaves the report
+    to the check."""
     spec = rule.spec
     pairs = figures.pairs
-    plain = exact_integer(pl.col("value")) | pl.col("value").is_null()
+    inexact = (~exact_integer(pl.col("value").fill_null(0.0))).sum()
     now = (
         _group_cells(spec, figures.table.with_row_index("position"))
         .join(pairs.drop("report_year"), on="report_id", how="inner")
@@ -567,14 +567,14 @@ def frame_copied(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[str]]:
             .sum(),
             metrics=pl.col("metric"),
             source_lines=pl.col("source_line"),
-            inexact=(~plain).sum(),
+            inexact=inexact,
         )
     )
     sides_before = before.group_by(key).agg(
         cells_before=pl.len(),
         rhs=pl.col("value").fill_null(0.0).sum() + 0.0,
         lines_before=pl.col("source_line").unique().sort(),
-        inexact_before=(~plain).sum(),
+        inexact_before=inexact,
     )
     identical = (pl.col("same").fill_null(0) == pl.col("cells")) & (
         pl.col("cells") == pl.col("cells_before")
@@ -616,7 +616,10 @@ def frame_copied(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[str]]:
                 )
             )
             .alias("detail"),
-            ((pl.col("inexact") == 0) & (pl.col("inexact_before") == 0)).alias("plain"),
+            (
+                order_free(pl.col("cells"), pl.col("inexact"))
+                & order_free(pl.col("cells_before"), pl.col("inexact_before"))
+            ).alias("plain"),
         )
     )
     return settle(rule, scored, pl.col("plain"))

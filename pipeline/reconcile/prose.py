@@ -8,7 +8,7 @@ from dataclasses import replace
 import polars as pl
 
 from pipeline.reconcile.catalogue import Kind, Rule, register
-from pipeline.reconcile.columns import exact_integer, expansions, is_plain, settle
+from pipeline.reconcile.columns import exact_integer, expansions, is_plain, order_free, settle
 from pipeline.reconcile.figures import Figures
 from pipeline.reconcile.readings import Reading, ReportReadings, RuleResult, evaluate
 
@@ -62,8 +62,8 @@ def frame_prose_parts(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[s
 
     The parts of one line that name the same total are a group; its total is the last figure
     of that metric stated on or before that line (the first stated, of several on one line)
-    and not itself a part. Parts are added in the order printed, so a group is settled here
-    only when each part is an exact integer.
+    and not itself a part. Parts are added in the order printed: a group whose sum depends on
+    that order (`order_free`) is left to the check.
     """
     prose = figures.prose
     a_part = pl.col("part_of").is_not_null() & (pl.col("part_of") != "")
@@ -73,7 +73,9 @@ def frame_prose_parts(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[s
         .group_by("report_id", "report_year", "source_line", "part_of", maintain_order=True)
         .agg(
             rhs=pl.col("value").sum() + 0.0,
-            unplain=(~(PLAIN & exact_integer(pl.col("value")))).sum(),
+            parts=pl.len(),
+            unplain=(~PLAIN).sum(),
+            inexact=(~exact_integer(pl.col("value"))).sum(),
             part_metrics=pl.col("metric"),
             part_lines=pl.col("source_line"),
         )
@@ -102,10 +104,17 @@ def frame_prose_parts(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[s
             pl.concat_list(pl.col("part_of"), pl.col("part_metrics")).alias("metrics"),
             pl.concat_list(pl.col("total_line"), pl.col("part_lines")).alias("source_lines"),
             "plain",
+            "parts",
             "unplain",
+            "inexact",
         )
     )
-    passes = pl.col("plain") & (pl.col("unplain") == 0) & (pl.col("delta").abs() <= rule.tolerance)
+    passes = (
+        pl.col("plain")
+        & (pl.col("unplain") == 0)
+        & order_free(pl.col("parts"), pl.col("inexact"))
+        & (pl.col("delta").abs() <= rule.tolerance)
+    )
     return settle(rule, scored, passes)
 
 
@@ -113,7 +122,7 @@ def frame_prose_against_table(rule: Rule, figures: Figures) -> tuple[pl.DataFram
     """`check_prose_against_table` column-wise: its plain passes over many reports at once.
 
     The table side of a prose figure is the same metric and dimension as `expansions` finds
-    it; a side of more than one figure is settled here only when each is an exact integer.
+    it; a side whose sum depends on the order of addition (`order_free`) is left to the check.
     """
     stated = figures.prose.select(
         "report_id",
@@ -129,14 +138,13 @@ def frame_prose_against_table(rule: Rule, figures: Figures) -> tuple[pl.DataFram
     found = expansions(
         figures.table, stated.select(*key, pl.col("subject").alias("node"), path=pl.lit("")), key
     ).filter(pl.col("leaf"))
-    exact = PLAIN & exact_integer(pl.col("value"))
     sides = (
         found.sort([*key, "path"])
         .group_by(key, maintain_order=True)
         .agg(
             rhs=pl.col("value").sum() + 0.0,
             unplain=(~PLAIN).sum(),
-            inexact=(~exact).sum(),
+            inexact=(~exact_integer(pl.col("value"))).sum(),
             table_metrics=pl.col("node"),
             table_lines=pl.col("source_line"),
         )
@@ -146,11 +154,10 @@ def frame_prose_against_table(rule: Rule, figures: Figures) -> tuple[pl.DataFram
         metrics=pl.concat_list(pl.col("subject"), pl.col("table_metrics")),
         source_lines=pl.concat_list(pl.col("prose_line"), pl.col("table_lines")),
     )
-    one_figure = pl.col("table_metrics").list.len() == 1
     passes = (
         pl.col("plain")
         & (pl.col("unplain") == 0)
-        & (one_figure | (pl.col("inexact") == 0))
+        & order_free(pl.col("table_metrics").list.len(), pl.col("inexact"))
         & (pl.col("delta").abs() <= rule.tolerance)
     )
     return settle(rule, scored, passes)
