@@ -3,10 +3,12 @@ cell of a correct report makes exactly the rules that read it fail."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import polars as pl
 import pytest
+from support.reconcile_reference import as_sorted_rows, reconcile_report_by_report
 
 from pipeline.model import DIMENSIONS, REPORTS_SCHEMA, STATISTICS_SCHEMA
 from pipeline.reconcile import (
@@ -18,6 +20,7 @@ from pipeline.reconcile import (
     reconcile,
 )
 from tests.support.corpus import parse_corpus
+from tools.synth import Parameters, generate_corpus
 
 F000, F001, F002, F003, F004 = (
     "000_1c21803a08480ac6.txt",
@@ -380,3 +383,117 @@ def test_column_wise_and_report_by_report_rows_together_cover_each_rule_once():
         ("clean#1", "requests.r1_balance", "not_assessable", None, None),
         ("clean#1", "requests.r3_row_total", "pass", 6.0, 6.0),
     ]
+
+
+# --- every kind column-wise: the same rows as report by report ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
+    """A small synthetic corpus with many breaks, every template and several years a series."""
+    out = tmp_path_factory.mktemp("synth")
+    generate_corpus(120, out, seed=11, params=Parameters(broken_share=0.25), workers=1)
+    return parse_corpus(out / "raw")
+
+
+@pytest.fixture(scope="module")
+def seeds(raw_dir: Path) -> dict[str, pl.DataFrame]:
+    return parse_corpus(raw_dir)
+
+
+def evaluated_both_ways(tables: dict[str, pl.DataFrame], **given) -> tuple[list, list]:
+    args = (tables["statistics"], tables["prose_figures"], tables["reports"])
+    extra = {"sections": tables["sections"], "quarantine": tables["quarantine"], **given}
+    return (
+        as_sorted_rows(reconcile(*args, **extra)),
+        as_sorted_rows(reconcile_report_by_report(*args, **extra)),
+    )
+
+
+def test_every_kind_has_a_column_wise_evaluation():
+    assert {name for name, kind in KINDS.items() if kind.frame_check is None} == set()
+
+
+@pytest.mark.parametrize("corpus", ["seeds", "synthetic"])
+def test_column_wise_rows_equal_the_report_by_report_checks(corpus, request):
+    tables = request.getfixturevalue(corpus)
+    column_wise, report_by_report = evaluated_both_ways(tables)
+    assert len(column_wise) > 0
+    assert column_wise == report_by_report
+
+
+def test_column_wise_rows_equal_the_checks_one_year_at_a_time(synthetic):
+    # as the stage evaluates them: one year, the year before there for the cross-year rules
+    years = sorted(set(synthetic["reports"]["report_year"].to_list()))
+    for year in years[-3:]:
+        column_wise, report_by_report = evaluated_both_ways(synthetic, years=[year])
+        assert column_wise == report_by_report, year
+    without_sections = evaluated_both_ways(synthetic, sections=None)
+    assert without_sections[0] == without_sections[1]
+
+
+def test_only_reports_with_a_row_that_is_not_a_plain_pass_reach_the_checks(synthetic, monkeypatch):
+    # every kind's check records the reports it is handed: a rule's plain passes are settled
+    # column-wise, so a report reaches the check of a rule only when a row of it for that
+    # rule is a break, not assessable, or a content or table not found; the timeliness and
+    # copied-figures rules never reach it
+    checked: dict[str, set[str]] = {}
+
+    def recording(check):
+        def record(rule, readings, *earlier):
+            checked.setdefault(rule.id, set()).add(readings.report_id)
+            return check(rule, readings, *earlier)
+
+        return record
+
+    for name, kind in list(KINDS.items()):
+        monkeypatch.setitem(KINDS, name, dataclasses.replace(kind, check=recording(kind.check)))
+    tables = synthetic
+    results = reconcile(
+        tables["statistics"],
+        tables["prose_figures"],
+        tables["reports"],
+        sections=tables["sections"],
+        quarantine=tables["quarantine"],
+    )
+    not_passing = results.filter(pl.col("status") != "pass")
+    for rule in load_rules().rules:
+        expected = set(not_passing.filter(pl.col("rule") == rule.id)["report_id"].to_list())
+        if rule.kind in {"timeliness", "copied_table"}:
+            expected = set()  # every outcome of these, failures included, is column-wise
+        assert checked.get(rule.id, set()) == expected, rule.id
+    # and most rows are settled column-wise
+    assert sum(map(len, checked.values())) < results.height / 20
+
+
+# --- the cross-year and prose kinds: one changed cell, exactly its rules fail ------------------
+
+
+def test_one_changed_carried_forward_cell_breaks_the_carry_over_into_the_next_year(
+    tmp_path, raw_dir
+):
+    before = failures(run_rules(raw_dir))
+    # 2021 (#2) prints 22 carried forward by natural persons; 2022 (#1) carried over 22
+    raw = corrupted(tmp_path, raw_dir, F002, 148, "继续办理 | 22 |", "继续办理 | 23 |")
+    after = failures(run_rules(raw))
+    assert after - before == {
+        (f"{F002}#1", "cross_year.carry_over", "apply.carried_over", "natural_person"),
+        (f"{F002}#2", "requests.r1_balance", "apply.handled", "natural_person"),
+        (f"{F002}#2", "requests.r3_row_total", "apply.carried_forward", "total"),
+    }
+    # and no break of the file goes away
+    assert {row for row in before if row[0].startswith(F002)} <= after
+
+
+def test_one_changed_issued_cell_breaks_the_stock_of_its_documents(tmp_path, raw_dir):
+    before = failures(run_rules(raw_dir))
+    # 2022 (#1): 规章 issued 0, repealed 0, in force 0, as in 2021
+    raw = corrupted(tmp_path, raw_dir, F002, 15, "规章 | 0 | 0 | 0 |", "规章 | 1 | 0 | 0 |")
+    results = run_rules(raw)
+    assert failures(results) - before == {
+        (f"{F002}#1", "cross_year.stock", "art20.rules.in_force", "total"),
+    }
+    row = results.filter(
+        (pl.col("rule") == "cross_year.stock") & (pl.col("subject") == "art20.rules.in_force")
+    ).filter(pl.col("report_id") == f"{F002}#1")
+    assert (row["lhs"][0], row["rhs"][0], row["other_report_id"][0]) == (0.0, 1.0, f"{F002}#2")

@@ -10,8 +10,15 @@ entry as its spec. Sum rules follow the `parent` codes of the metric catalogue.
 - `readings.py`: the printed figures as the rules see them, results, the comparison of sides;
 - `arithmetic.py` (balance, parent_sum, row_total), `prose.py` (prose_parts, prose_table),
   `inspection.py` (timeliness, required_sections, required_tables, copied_table),
-  `cross_year.py` (carry_over, stock): one function per kind;
-- `frames.py`: frames in, every rule, frame out.
+  `cross_year.py` (carry_over, stock): per kind, a `frame_check` that evaluates it
+  column-wise over many reports (Polars) and a `check` that evaluates it report by report;
+- `figures.py`: the frames the column-wise evaluations read; `columns.py`: what they share;
+- `frames.py`: frames in, every rule, frame out. Each rule's `frame_check` settles what it
+  can give exactly as `check` would (the passes; every row of timeliness and copied_table);
+  the reports it leaves (a break, a missing or unreadable operand, a content not found, a
+  sum whose float depends on the order of addition) go to `check` with all their rows for
+  that rule, and only their figures are read into Python. Results come sorted by agency
+  series, report, rule (catalogue order) and then every column.
 """
 
 from __future__ import annotations

@@ -10,7 +10,16 @@ import polars as pl
 
 from pipeline.model import DIMENSIONS
 from pipeline.reconcile.catalogue import Kind, Rule, register
-from pipeline.reconcile.columns import exact_integer, operand, pass_results, plain_passes
+from pipeline.reconcile.columns import (
+    exact_integer,
+    expansions,
+    is_plain,
+    operand,
+    order_free,
+    plain_passes,
+    settle,
+)
+from pipeline.reconcile.figures import Figures
 from pipeline.reconcile.readings import (
     APPLICANT_COLUMNS,
     ReportReadings,
@@ -113,9 +122,10 @@ def check_row_totals(rule: Rule, readings: ReportReadings) -> list[RuleResult]:
     return results
 
 
-def frame_balance(rule: Rule, table: pl.DataFrame) -> tuple[pl.DataFrame, set[str]]:
+def frame_balance(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[str]]:
     """`check_balance` column-wise: its plain passes over many reports at once."""
     spec = rule.spec
+    table = figures.table
     dimensions = list(spec.get("dimensions", DIMENSIONS))
     sides = {
         **{f"lhs{i}": metric for i, metric in enumerate(spec["lhs"])},
@@ -140,86 +150,73 @@ def frame_balance(rule: Rule, table: pl.DataFrame) -> tuple[pl.DataFrame, set[st
     return plain_passes(rule, base, names[: len(spec["lhs"])], names[len(spec["lhs"]) :])
 
 
-def frame_parent_sums(rule: Rule, table: pl.DataFrame) -> tuple[pl.DataFrame, set[str]]:
+def frame_parent_sums(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[str]]:
     """`check_parent_sums` column-wise: its plain passes over many reports at once.
 
-    A parent's summands are found as `ReportReadings.expand` finds them: a child printed is a
-    summand, a child not printed is replaced by its own children, level by level. A report
-    where a child is neither printed nor has children, or where a figure is not an exact
-    integer (whose sum would depend on the order of addition), is left to the check.
+    A parent's summands are its children as `expansions` finds them (a descendant neither
+    printed nor with children adds nothing). A report whose sum would depend on the order of
+    addition (`order_free`), or, with `every_child_printed`, where such a descendant leaves
+    the sum not assessable, is left to the check.
     """
+    table = figures.table
     codes = children()
-    edges = pl.DataFrame(
-        [(node, child, f"{i:03d}") for node, kids in codes.items() for i, child in enumerate(kids)],
-        schema={"node": pl.String(), "child": pl.String(), "step": pl.String()},
-        orient="row",
-    )
     parents = table.filter(
         pl.col("table_kind").is_in(list(rule.spec["tables"])) & pl.col("metric").is_in(list(codes))
     ).rename({"metric": "subject"})
     key = ["report_id", "subject", "dimension"]
-    printed = table.select(
-        "report_id",
-        pl.col("metric").alias("node"),
-        "dimension",
-        "value",
-        "value_kind",
-        "qualifier",
-        "source_line",
-        pl.lit(True).alias("printed"),
+    edges = pl.DataFrame(
+        [(node, child, f"{i:03d}") for node, kids in codes.items() for i, child in enumerate(kids)],
+        schema={"node": pl.String(), "child": pl.String(), "path": pl.String()},
+        orient="row",
     )
-
-    def descend(nodes: pl.DataFrame) -> pl.DataFrame:
-        return nodes.join(edges, on="node", how="inner").select(
-            *key, pl.col("child").alias("node"), pl.col("path") + pl.col("step")
-        )
-
-    frontier = descend(parents.select(*key, pl.col("subject").alias("node"), path=pl.lit("")))
-    looked = frontier.join(printed, on=["report_id", "node", "dimension"], how="left")
-    found, lost = [looked.head(0)], []
-    while frontier.height:
-        looked = frontier.join(printed, on=["report_id", "node", "dimension"], how="left")
-        found.append(looked.filter(pl.col("printed").fill_null(False)))
-        unprinted = looked.filter(pl.col("printed").is_null()).select(*key, "node", "path")
-        lost.append(unprinted.join(edges, on="node", how="anti"))
-        frontier = descend(unprinted)
-    summands = pl.concat(found)
-    plain = (
-        (pl.col("value_kind") == "number")
-        & (pl.col("qualifier") == "exact")
-        & exact_integer(pl.col("value"))
-    ).fill_null(False)
+    first_children = parents.select(*key, pl.col("subject").alias("node")).join(
+        edges, on="node", how="inner"
+    )
+    found = expansions(
+        table, first_children.select(*key, pl.col("child").alias("node"), "path"), key
+    )
+    leaf = pl.col("leaf")
+    plain = is_plain(pl.col("value"), pl.col("value_kind"), pl.col("qualifier"))
     sums = (
-        summands.sort([*key, "source_line", "path"])
+        found.sort([*key, "source_line", "path"], nulls_last=True)
         .group_by(key, maintain_order=True)
         .agg(
-            rhs=pl.col("value").sum() + 0.0,
-            unplain=(~plain).sum(),
-            metrics=pl.col("node"),
-            source_lines=pl.col("source_line"),
+            rhs=pl.col("value").filter(leaf).sum() + 0.0,
+            unplain=(~plain & leaf).sum(),
+            inexact=(~exact_integer(pl.col("value")) & leaf).sum(),
+            printed=leaf.sum(),
+            unread=(~leaf).sum(),
+            metrics=pl.col("node").filter(leaf),
+            source_lines=pl.col("source_line").filter(leaf),
         )
+        # a parent none of whose descendants is printed gives no row
+        .filter(pl.col("printed") > 0)
     )
     scored = (
         parents.join(sums, on=key, how="inner")
         .with_columns(lhs=0.0 + pl.col("value"))
         .with_columns(delta=pl.col("lhs") - pl.col("rhs"))
-    )
-    passes = plain & (pl.col("unplain") == 0) & (pl.col("delta").abs() <= rule.tolerance)
-    others = set(scored.filter(~passes.fill_null(False)).get_column("report_id").to_list())
-    for frame in lost:
-        others.update(frame.get_column("report_id").to_list())
-    settled = scored.filter(passes.fill_null(False) & ~pl.col("report_id").is_in(sorted(others)))
-    return pass_results(
-        rule,
-        settled.with_columns(
+        .with_columns(
             metrics=pl.concat_list(pl.col("subject"), pl.col("metrics")),
             source_lines=pl.concat_list(pl.col("source_line"), pl.col("source_lines")),
-        ),
-    ), others
+        )
+    )
+    complete = (
+        pl.col("unread") == 0 if rule.spec.get("every_child_printed", False) else pl.lit(True)
+    )
+    passes = (
+        is_plain(pl.col("value"), pl.col("value_kind"), pl.col("qualifier"))
+        & (pl.col("unplain") == 0)
+        & order_free(pl.col("printed"), pl.col("inexact"))
+        & complete
+        & (pl.col("delta").abs() <= rule.tolerance)
+    )
+    return settle(rule, scored, passes)
 
 
-def frame_row_totals(rule: Rule, table: pl.DataFrame) -> tuple[pl.DataFrame, set[str]]:
+def frame_row_totals(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[str]]:
     """`check_row_totals` column-wise: its plain passes over many reports at once."""
+    table = figures.table
     totals = table.filter(
         (pl.col("dimension") == "total") & pl.col("table_kind").is_in(list(rule.spec["tables"]))
     )

@@ -21,6 +21,7 @@ from pipeline.reconcile.rule import Rule, Spec
 if TYPE_CHECKING:
     import polars as pl
 
+    from pipeline.reconcile.figures import Figures
     from pipeline.reconcile.readings import ReportReadings, RuleResult
 
 RULES_PATH = SCHEMAS_DIR / "rules.yaml"
@@ -29,10 +30,10 @@ SCOPES = ("report", "agency_years")
 
 ReportCheck = Callable[["Rule", "ReportReadings"], "list[RuleResult]"]
 PairCheck = Callable[["Rule", "ReportReadings", "ReportReadings"], "list[RuleResult]"]
-# A kind's column-wise evaluation over the long frame of many reports' table figures
-# (`columns.first_printings`): the results it settles, as a frame, and the report ids whose
-# results for the rule it leaves to `check`.
-FrameCheck = Callable[["Rule", "pl.DataFrame"], "tuple[pl.DataFrame, set[str]]"]
+# A kind's column-wise evaluation over the frames of many reports (`figures.Figures`): the
+# results it settles, as a frame, and the report ids whose results for the rule it leaves to
+# `check` (for a kind across years, the ids of the later report of each pair).
+FrameCheck = Callable[["Rule", "Figures"], "tuple[pl.DataFrame, set[str]]"]
 
 
 @dataclass(frozen=True, slots=True)

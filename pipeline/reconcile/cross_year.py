@@ -6,8 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import polars as pl
+
 from pipeline.model import DIMENSIONS
 from pipeline.reconcile.catalogue import Kind, Rule, Spec, register
+from pipeline.reconcile.columns import NO_ROWS, operand, plain_passes
+from pipeline.reconcile.figures import Figures
 from pipeline.reconcile.readings import ReportReadings, RuleResult, evaluate, missing
 
 
@@ -117,12 +121,78 @@ def check_stock(rule: Rule, current: ReportReadings, earlier: ReportReadings) ->
     return results
 
 
+def _printed(figures: pl.DataFrame, name: str, metric: str, dimensions: list[str]) -> pl.DataFrame:
+    """The figures of `metric` at `dimensions` as the operand `name`, keyed by `report_id` and
+    `dimension`."""
+    return operand(
+        figures.filter((pl.col("metric") == metric) & pl.col("dimension").is_in(dimensions)),
+        name,
+        pl.col("metric"),
+        pl.col("dimension"),
+    ).select("report_id", pl.col("key_dimension").alias("dimension"), pl.col(f"^{name}_.*$"))
+
+
+def _of_earlier(printed: pl.DataFrame) -> pl.DataFrame:
+    return printed.rename({"report_id": "other_report_id"})
+
+
+def frame_carry_over(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[str]]:
+    """`check_carry_over` column-wise: its plain passes over many pairs of reports at once."""
+    spec = rule.spec
+    dimensions = list(DIMENSIONS)
+    base = (
+        figures.pairs.join(
+            _printed(figures.table, "now", str(spec["current"]), dimensions), on="report_id"
+        )
+        .join(
+            _of_earlier(_printed(figures.earlier, "before", str(spec["previous"]), dimensions)),
+            on=["other_report_id", "dimension"],
+        )
+        .with_columns(subject=pl.lit(str(spec["current"])))
+    )
+    return plain_passes(rule, base, ["now"], ["before"])
+
+
+def frame_stock(rule: Rule, figures: Figures) -> tuple[pl.DataFrame, set[str]]:
+    """`check_stock` column-wise: its plain passes over many pairs of reports at once (a
+    missing issued or repealed figure leaves the report to the check)."""
+    total = ["total"]
+    bases = []
+    for subject in rule.spec["subjects"]:
+        in_force = f"{subject}.in_force"
+        base = (
+            figures.pairs.join(_printed(figures.table, "now", in_force, total), on="report_id")
+            .join(
+                _of_earlier(_printed(figures.earlier, "before", in_force, total)),
+                on=["other_report_id", "dimension"],
+            )
+            .join(
+                _printed(figures.table, "issued", f"{subject}.issued", total),
+                on=["report_id", "dimension"],
+                how="left",
+            )
+            .join(
+                _printed(figures.table, "repealed", f"{subject}.repealed", total),
+                on=["report_id", "dimension"],
+                how="left",
+            )
+            .with_columns(subject=pl.lit(in_force))
+        )
+        bases.append(base)
+    if not bases:
+        return NO_ROWS, set()
+    return plain_passes(
+        rule, pl.concat(bases), ["now"], ["before", "issued", "repealed"], rhs_signs=[1, 1, -1]
+    )
+
+
 register(
     Kind(
         "carry_over",
         "agency_years",
         check_carry_over,
         earlier_metrics=lambda spec: [spec["previous"]],
+        frame_check=frame_carry_over,
     )
 )
 
@@ -131,4 +201,12 @@ def _stock_metrics(spec: Spec) -> list[str]:
     return [f"{subject}.in_force" for subject in spec["subjects"]]
 
 
-register(Kind("stock", "agency_years", check_stock, earlier_metrics=_stock_metrics))
+register(
+    Kind(
+        "stock",
+        "agency_years",
+        check_stock,
+        earlier_metrics=_stock_metrics,
+        frame_check=frame_stock,
+    )
+)

@@ -21,6 +21,7 @@ from pipeline.reconcile.catalogue import (
 )
 from pipeline.reconcile.columns import first_printings
 from pipeline.reconcile.cross_year import ReportIdentity, previous_reports, series_key
+from pipeline.reconcile.figures import Figures
 from pipeline.reconcile.readings import Reading, ReportFacts, ReportReadings, RuleResult
 
 
@@ -126,32 +127,52 @@ def reconcile(
     `quarantine` (their unread rows) feed the completeness rules; without `sections` the
     required-sections rule gives no row. `catalogue`: the rules evaluated, by default those
     of schemas/rules.yaml (`load_rules(path)` reads another file).
+
+    Each rule goes first to its kind's column-wise evaluation (`frame_check`) over all the
+    reports at once; the reports it leaves (a break, a missing or unreadable operand: the
+    rows with a detail to write) go to the kind's `check`, report by report, and only those
+    reports' figures are read into Python.
     """
     catalogue = catalogue or load_rules()
-    report_rules = [
-        (rule, cast(ReportCheck, KINDS[rule.kind].check)) for rule in catalogue.of_scope("report")
-    ]
-    pair_rules = [
-        (rule, cast(PairCheck, KINDS[rule.kind].check))
-        for rule in catalogue.of_scope("agency_years")
-    ]
-    by_report = collect_readings(statistics, prose_figures, reports, sections, quarantine)
-    selected = [r for r in by_report.values() if years is None or r.report_year in years]
-    # Kinds that evaluate column-wise settle their plain passes over all reports at once and
-    # name the reports left to their report-by-report check.
-    frames, left_to_check = _frame_checks(catalogue, statistics, selected)
-    results: list[RuleResult] = []
-    for readings in selected:
-        for rule, check in report_rules:
-            others = left_to_check.get(rule.id)
-            if others is None or readings.report_id in others:
-                results.extend(check(rule, readings))
+    identities = _identities(reports)
+    selected = reports if years is None else reports.filter(pl.col("report_year").is_in(years))
+    chosen = set(selected.get_column("report_id").to_list())
+    pairs = {
+        report_id: earlier_id
+        for report_id, earlier_id in previous_reports(identities).items()
+        if report_id in chosen
+    }
+    figures = year_figures(statistics, prose_figures, reports, selected, pairs, sections)
+    frames = []
+    left: dict[str, set[str] | None] = {}
+    for rule in catalogue.rules:
+        frame_check = KINDS[rule.kind].frame_check
+        if frame_check is None:
+            left[rule.id] = None
+            continue
+        frame, left[rule.id] = frame_check(rule, figures)
+        frames.append(frame)
+    checked = _check_report_by_report(
+        catalogue,
+        left,
+        statistics,
+        prose_figures,
+        reports,
+        selected.get_column("report_id").to_list(),
+        pairs,
+        sections,
+        quarantine,
+    )
+    return in_result_order(pl.concat([checked, *frames]), identities, catalogue)
+
+
+def _identities(reports: pl.DataFrame) -> list[ReportIdentity]:
     agency_ids = (
         reports.get_column("agency_id").to_list()
         if "agency_id" in reports.columns
         else [None] * reports.height
     )
-    identities = [
+    return [
         ReportIdentity(report_id, int(year), series_key(agency_id, agency, source_file), region)
         for (report_id, year, agency, source_file, region), agency_id in zip(
             reports.select(
@@ -161,43 +182,144 @@ def reconcile(
             strict=True,
         )
     ]
-    for report_id, earlier_id in previous_reports(identities).items():
-        current, earlier = by_report[report_id], by_report[earlier_id]
-        if years is not None and current.report_year not in years:
-            continue
-        for rule, pair_check in pair_rules:
-            results.extend(pair_check(rule, current, earlier))
-    return pl.concat([results_frame(results), *frames])
 
 
-def _frame_checks(
-    catalogue: RuleCatalogue, statistics: pl.DataFrame, selected: Sequence[ReportReadings]
-) -> tuple[list[pl.DataFrame], dict[str, set[str]]]:
-    """The results of the column-wise kinds' rules, and for each the reports they leave to
-    the report-by-report check."""
-    framed = [
-        (rule, frame_check)
-        for rule in catalogue.of_scope("report")
-        if (frame_check := KINDS[rule.kind].frame_check) is not None
-    ]
-    if not framed:
-        return [], {}
-    table = first_printings(
-        statistics,
+def year_figures(
+    statistics: pl.DataFrame,
+    prose_figures: pl.DataFrame,
+    reports: pl.DataFrame,
+    selected: pl.DataFrame,
+    pairs: Mapping[str, str],
+    sections: pl.DataFrame | None = None,
+) -> Figures:
+    """The frames the kinds' column-wise evaluations read (`Figures`): the selected reports'
+    figures, facts and headings, and of the reports of the year before they are paired with
+    (`pairs`: report id -> the earlier report's), the table figures."""
+    keys = selected.select("report_id", pl.col("report_year").cast(pl.Int32()))
+    years = reports.select("report_id", pl.col("report_year").cast(pl.Int32()))
+    paired = (
         pl.DataFrame(
-            {
-                "report_id": [r.report_id for r in selected],
-                "report_year": [r.report_year for r in selected],
-            },
-            schema={"report_id": pl.String(), "report_year": pl.Int32()},
-        ),
+            {"report_id": list(pairs), "other_report_id": list(pairs.values())},
+            schema={"report_id": pl.String(), "other_report_id": pl.String()},
+        )
+        .join(keys, on="report_id", how="inner", maintain_order="left")
+        .join(
+            years.rename({"report_id": "other_report_id", "report_year": "other_report_year"}),
+            on="other_report_id",
+            how="inner",
+            maintain_order="left",
+        )
     )
-    frames, left_to_check = [], {}
-    for rule, frame_check in framed:
-        frame, others = frame_check(rule, table)
-        frames.append(frame)
-        left_to_check[rule.id] = others
-    return frames, left_to_check
+    earlier = years.join(paired.select(report_id="other_report_id"), on="report_id", how="semi")
+
+    def fact(name: str) -> pl.Expr:
+        if name not in selected.columns:
+            return pl.lit(None, pl.String()).alias(name)
+        return pl.col(name).cast(pl.String())
+
+    published = (
+        pl.lit(None, pl.Date())
+        if "published_on" not in selected.columns
+        else pl.col("published_on").str.to_date()
+        if selected.schema["published_on"] == pl.String()
+        else pl.col("published_on").cast(pl.Date())
+    )
+    prose = (
+        prose_figures.with_row_index("position")
+        .select(
+            "report_id",
+            "position",
+            "metric",
+            "dimension",
+            "value",
+            "value_kind",
+            "qualifier",
+            "source_line",
+            "part_of",
+        )
+        .join(keys, on="report_id", how="inner", maintain_order="left")
+    )
+    headings = (
+        None
+        if sections is None
+        else sections.with_row_index("position")
+        .select("report_id", "title", pl.col("line_start").alias("line"), "position")
+        .join(keys, on="report_id", how="semi")
+    )
+    return Figures(
+        table=first_printings(statistics, keys),
+        prose=prose,
+        reports=selected.select(
+            "report_id",
+            pl.col("report_year").cast(pl.Int32()),
+            fact("template"),
+            published.alias("published_on"),
+            fact("agency_kind"),
+            fact("agency_level"),
+        ),
+        headings=headings,
+        pairs=paired,
+        earlier=first_printings(statistics, earlier),
+    )
+
+
+def _check_report_by_report(
+    catalogue: RuleCatalogue,
+    left: Mapping[str, set[str] | None],
+    statistics: pl.DataFrame,
+    prose_figures: pl.DataFrame,
+    reports: pl.DataFrame,
+    selected: Sequence[str],
+    pairs: Mapping[str, str],
+    sections: pl.DataFrame | None,
+    quarantine: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """The results of each rule on the reports its column-wise evaluation left (`left`: rule
+    id -> report ids, None for every report), from those reports' readings only."""
+    report_rules = [
+        (rule, cast(ReportCheck, KINDS[rule.kind].check)) for rule in catalogue.of_scope("report")
+    ]
+    pair_rules = [
+        (rule, cast(PairCheck, KINDS[rule.kind].check))
+        for rule in catalogue.of_scope("agency_years")
+    ]
+    needed: set[str] = set()
+    for rule, _check in report_rules:
+        others = left[rule.id]
+        needed.update(selected if others is None else others)
+    for rule, _pair_check in pair_rules:
+        others = left[rule.id]
+        current = set(pairs) if others is None else others & set(pairs)
+        needed.update(current)
+        needed.update(pairs[report_id] for report_id in current)
+    if not needed:
+        return results_frame([])
+    wanted = pl.col("report_id").is_in(sorted(needed))
+    by_report = collect_readings(
+        statistics.filter(wanted),
+        prose_figures.filter(wanted),
+        reports.filter(wanted),
+        None if sections is None else sections.filter(wanted),
+        None if quarantine is None else quarantine.filter(wanted),
+    )
+
+    def is_left(rule_id: str, report_id: str) -> bool:
+        others = left[rule_id]
+        return others is None or report_id in others
+
+    results: list[RuleResult] = []
+    for report_id in selected:
+        if report_id not in needed:
+            continue
+        readings = by_report[report_id]
+        for rule, check in report_rules:
+            if is_left(rule.id, report_id):
+                results.extend(check(rule, readings))
+    for report_id, earlier_id in pairs.items():
+        for rule, pair_check in pair_rules:
+            if is_left(rule.id, report_id):
+                results.extend(pair_check(rule, by_report[report_id], by_report[earlier_id]))
+    return results_frame(results)
 
 
 def results_frame(results: Sequence[RuleResult]) -> pl.DataFrame:
@@ -219,3 +341,44 @@ def results_frame(results: Sequence[RuleResult]) -> pl.DataFrame:
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame.select([pl.col(name).cast(dtype) for name, dtype in RECONCILIATION_SCHEMA.items()])
+
+
+# After the series and the report, the rule (in catalogue order), then every other column: two
+# rows that tie on all of them are the same row, so the order is total.
+RESULT_ORDER = (
+    "subject",
+    "dimension",
+    "source_lines",
+    "other_report_id",
+    "status",
+    "lhs",
+    "rhs",
+    "delta",
+    "metrics",
+    "detail",
+)
+
+
+def in_result_order(
+    results: pl.DataFrame, identities: Sequence[ReportIdentity], catalogue: RuleCatalogue
+) -> pl.DataFrame:
+    """The results sorted by agency series, report, rule (in catalogue order) and the rest.
+
+    The series comes first because a year is reconciled in batches of whole series taken in
+    series order: the batches' results, concatenated, are then in this order too, whatever
+    the size of a batch.
+    """
+    series = pl.DataFrame(
+        {
+            "report_id": [identity.report_id for identity in identities],
+            "_series": [identity.series for identity in identities],
+        },
+        schema={"report_id": pl.String(), "_series": pl.String()},
+    )
+    ordinals = {rule.id: i for i, rule in enumerate(catalogue.rules)}
+    return (
+        results.join(series, on="report_id", how="left", maintain_order="left")
+        .with_columns(_rule=pl.col("rule").replace_strict(ordinals, return_dtype=pl.Int32()))
+        .sort(["_series", "report_id", "_rule", *RESULT_ORDER], nulls_last=True)
+        .drop("_series", "_rule")
+    )
