@@ -59,9 +59,9 @@ def test_a_metric_added_to_a_copy_of_schemas_is_read_stored_and_summed(tmp_path:
     (raw / "hotline.txt").write_text(REPORT, encoding="utf-8")
     out = tmp_path / "warehouse"
 
+    command = ["run", "--raw-dir", str(raw), "--warehouse-dir", str(out), "--workers", "1"]
     process = subprocess.run(
-        [sys.executable, "-m", "pipeline", "run", "--raw-dir", str(raw)]
-        + ["--warehouse-dir", str(out), "--workers", "1"],
+        [sys.executable, "-m", "pipeline", *command],
         env={**os.environ, SCHEMAS_ENV: str(schemas)},
         capture_output=True,
         text=True,
