@@ -1,7 +1,16 @@
-"""The metric catalogue and layout rules, loaded from the data files in `schemas/`."""
+"""The metric catalogue and layout rules, loaded from the data files in `schemas/`.
+
+Every data file of the catalogue (metrics, layouts, prose patterns, agencies, rules, the
+harmonised metrics) is read from `SCHEMAS_DIR`: the repository's `schemas/`, or the folder named
+by the environment variable `PIPELINE_SCHEMAS_DIR` when it is set (read once, here, when the
+process starts; worker processes inherit it). A copy of `schemas/` with one more metric in
+`metrics.yaml` is then the whole catalogue of a run: its rows are read, stored and summed into
+their `parent` with no other change (`tests/test_metric_recipe.py`).
+"""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -10,7 +19,22 @@ from typing import Any
 
 import yaml
 
-SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMAS_ENV = "PIPELINE_SCHEMAS_DIR"
+DEFAULT_SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+
+def configured_schemas_dir() -> Path:
+    """The catalogue folder: `$PIPELINE_SCHEMAS_DIR` when set, else the repository's schemas/."""
+    configured = os.environ.get(SCHEMAS_ENV)
+    if not configured:
+        return DEFAULT_SCHEMAS_DIR
+    folder = Path(configured).resolve()
+    if not (folder / "metrics.yaml").is_file():
+        raise FileNotFoundError(f"{SCHEMAS_ENV}={configured}: no metrics.yaml in that folder")
+    return folder
+
+
+SCHEMAS_DIR = configured_schemas_dir()
 
 _NUMBERING = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十\d]+[)]|\d+[.、]|[\u2460-\u2473]"

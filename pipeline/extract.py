@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipeline.model import Figure, Rejected
+from pipeline.model import SIGNED_METRIC_SUFFIX, Figure, Rejected
 from pipeline.prose import extract_prose_figures
 from pipeline.segment import SegmentedReport, segment_document
 from pipeline.tables import (
@@ -23,9 +23,6 @@ from pipeline.tables import (
 from pipeline.text import Line, parse_value, row_cell_tuple
 
 NEW_TEMPLATES = frozenset({"new_2019", "new_2021"})
-# Metrics printed with a sign: the change in item counts (本年增/减). Every other figure is a
-# count or an amount (the `counts_are_not_negative` contract in pipeline/frames.py).
-SIGNED_METRIC_SUFFIX = ".change"
 
 
 @dataclass(slots=True)

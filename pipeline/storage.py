@@ -57,12 +57,11 @@ from pipeline.model import (
     REPORTS_SCHEMA,
     SECTIONS_SCHEMA,
     STATISTICS_SCHEMA,
+    TABLE_ROWS_SCHEMA,
 )
 
 YEAR_PREFIX = "report_year="
 
-# The table rows printing figures that each report holds (the accounting invariant's ledger).
-TABLE_ROWS_SCHEMA: dict[str, pl.DataType] = {"report_id": pl.String(), "source_line": pl.Int32()}
 PART_FILE = "part-0.parquet"
 
 # Tables stored one directory per report year, and their full schemas. The year lives in the
