@@ -18,17 +18,9 @@ from typing import Any
 
 from pipeline.agency import identify_agency
 from pipeline.catalogue import layouts
+from pipeline.matcher import Matcher
 from pipeline.model import Report, Section
-from pipeline.text import (
-    FONT_SWITCHER_PREFIX,
-    AnyOf,
-    Line,
-    Needs,
-    compact_label,
-    literal_needs,
-    meets,
-    split_lines,
-)
+from pipeline.text import FONT_SWITCHER_PREFIX, Line, compact_label, split_lines
 
 _CURRENT_YEAR = dt.date.today().year
 
@@ -47,13 +39,11 @@ class _Rules:
     openers: tuple[re.Pattern[str], ...]
     closers: tuple[re.Pattern[str], ...]
     # an opener or a closer: one search tells the (rare) chrome lines from the others
-    chrome: AnyOf
+    chrome: Matcher
     glued_prefix: re.Pattern[str]
     title: re.Pattern[str]
-    title_needs: Needs
     title_max_length: int
-    # each with the literals a text must hold for it to match there (`literal_needs`)
-    year_sources: tuple[tuple[str, re.Pattern[str], Needs], ...]
+    year_sources: tuple[tuple[str, re.Pattern[str]], ...]
     first_year: int
     date_line: re.Pattern[str]
     date_field: re.Pattern[str]
@@ -62,9 +52,9 @@ class _Rules:
     not_names: tuple[re.Pattern[str], ...]
     agency_max_length: int
     spam: tuple[re.Pattern[str], ...]
-    spam_any: AnyOf
+    spam_any: Matcher
     admin: re.Pattern[str]
-    region_sources: tuple[tuple[str, re.Pattern[str], Needs], ...]
+    region_sources: tuple[tuple[str, re.Pattern[str]], ...]
     region_generic: frozenset[str]
     section_heading: re.Pattern[str]
     templates: tuple[tuple[str, tuple[str, ...]], ...]
@@ -76,23 +66,17 @@ class _Rules:
     region_suffixes: tuple[str, ...]
 
 
-def _with_needs(source: str, pattern: str) -> tuple[str, re.Pattern[str], Needs]:
-    compiled = re.compile(pattern)
-    return source, compiled, literal_needs(compiled)
-
-
 @cache
 def _rules() -> _Rules:
     spec: dict[str, Any] = layouts()
     return _Rules(
         openers=tuple(re.compile(p) for p in spec["chrome"]["openers"]),
         closers=tuple(re.compile(p) for p in spec["chrome"]["closers"]),
-        chrome=AnyOf([*spec["chrome"]["openers"], *spec["chrome"]["closers"]]),
+        chrome=Matcher([*spec["chrome"]["openers"], *spec["chrome"]["closers"]]),
         glued_prefix=re.compile(spec["chrome"]["glued_prefix"]),
         title=re.compile(spec["title"]["pattern"]),
-        title_needs=literal_needs(re.compile(spec["title"]["pattern"])),
         title_max_length=int(spec["title"]["max_length"]),
-        year_sources=tuple(_with_needs(s["source"], s["pattern"]) for s in spec["year_sources"]),
+        year_sources=tuple((s["source"], re.compile(s["pattern"])) for s in spec["year_sources"]),
         first_year=int(spec["first_report_year"]),
         date_line=re.compile(spec["date_line"]),
         date_field=re.compile(spec["date_field"]),
@@ -101,10 +85,10 @@ def _rules() -> _Rules:
         not_names=tuple(re.compile(p) for p in spec["agency"]["not_names"]),
         agency_max_length=int(spec["agency"]["max_length"]),
         spam=tuple(re.compile(p) for p in spec["spam"]["patterns"]),
-        spam_any=AnyOf(spec["spam"]["patterns"]),
+        spam_any=Matcher(spec["spam"]["patterns"]),
         admin=re.compile(spec["region"]["admin"]),
         region_sources=tuple(
-            _with_needs(s["source"], s["pattern"]) for s in spec["region"]["sources"]
+            (s["source"], re.compile(s["pattern"])) for s in spec["region"]["sources"]
         ),
         region_generic=frozenset(spec["region"]["generic"]),
         section_heading=re.compile(spec["section_heading"]),
@@ -194,10 +178,7 @@ def _trim(chunk: list[Line]) -> list[Line]:
 def _is_title(text: str) -> bool:
     rules = _rules()
     return (
-        len(text) <= rules.title_max_length
-        and "|" not in text
-        and meets(rules.title_needs, text)
-        and bool(rules.title.search(text))
+        len(text) <= rules.title_max_length and "|" not in text and bool(rules.title.search(text))
     )
 
 
@@ -299,15 +280,9 @@ def find_year(
         match = rules.title.search(title.text)
         if match and rules.first_year <= int(match["year"]) <= latest:
             return int(match["year"]), "title"
-    # what no line holds, no line can match (captions are matched compacted: not tested here)
-    body = "\n".join(line.text for line in lines)
-    for source, pattern, needs in rules.year_sources:
-        if source != "table_caption" and not meets(needs, body):
-            continue
+    for source, pattern in rules.year_sources:
         for line in lines:
             text = compact_label(line.text) if source == "table_caption" else line.text
-            if not meets(needs, text):
-                continue
             if source == "title" and not _is_title(text):
                 continue
             for match in pattern.finditer(text):
@@ -440,12 +415,8 @@ def find_region(lines: list[Line], agency: str | None) -> str | None:
             return match["name"]
     candidates: list[str] = []
     body = "\n".join(line.text for line in lines)
-    for _source, pattern, needs in rules.region_sources:
-        if not meets(needs, body):
-            continue  # what no line holds, no line can match
+    for _source, pattern in rules.region_sources:
         for line in lines:
-            if not meets(needs, line.text):
-                continue
             for found in pattern.finditer(line.text):
                 admin = rules.admin.match(found["text"].strip())
                 if (

@@ -28,8 +28,9 @@ from pipeline.grid import (
     is_lossy,
     trimmed_values,
 )
+from pipeline.matcher import Matcher
 from pipeline.model import Figure, Rejected
-from pipeline.text import AnyOf, Cell, Line, Value, compact_label, parse_value
+from pipeline.text import Cell, Line, Value, compact_label, parse_value
 
 
 @dataclass(slots=True)
@@ -60,19 +61,18 @@ def _figure(
     unit: str | None = None,
 ) -> Figure:
     return Figure(
-        metric.code,
-        dimension,
-        value.value,
-        value.kind,
-        value.qualifier,
-        value.unit or unit or metric.unit,
-        label,
-        value.raw.strip(),
-        line,
-        table_kind,
-        value.note,
-        None,
-        read_by,
+        metric=metric.code,
+        dimension=dimension,
+        value=value.value,
+        value_kind=value.kind,
+        qualifier=value.qualifier,
+        unit=value.unit or unit or metric.unit,
+        label_raw=label,
+        value_raw=value.raw.strip(),
+        source_line=line,
+        table_kind=table_kind,
+        note=value.note,
+        read_by=read_by,
     )
 
 
@@ -104,8 +104,8 @@ def _old_spec() -> dict[str, Any]:
 
 
 @cache
-def _old_table_stops() -> AnyOf:
-    return AnyOf(_old_spec()["stop"])
+def _old_table_stops() -> Matcher:
+    return Matcher(_old_spec()["stop"])
 
 
 def _header_role(text: str) -> str | None:

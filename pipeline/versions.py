@@ -30,6 +30,8 @@ PARSER_FILES = (
     PACKAGE / "grid.py",
     PACKAGE / "tables.py",
     PACKAGE / "prose.py",
+    PACKAGE / "prose_patterns.py",
+    PACKAGE / "matcher.py",
     PACKAGE / "extract.py",
     PACKAGE / "catalogue.py",
     PACKAGE / "model.py",
