@@ -27,6 +27,7 @@ PARSER_FILES = (
     PACKAGE / "html.py",
     PACKAGE / "text.py",
     PACKAGE / "segment.py",
+    PACKAGE / "report_metadata.py",
     PACKAGE / "grid.py",
     PACKAGE / "tables.py",
     PACKAGE / "old_table.py",
