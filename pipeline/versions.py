@@ -25,6 +25,7 @@ SQL = ROOT / "sql"
 PARSER_FILES = (
     PACKAGE / "documents.py",
     PACKAGE / "html.py",
+    PACKAGE / "charset.py",
     PACKAGE / "text.py",
     PACKAGE / "segment.py",
     PACKAGE / "report_metadata.py",
@@ -96,7 +97,12 @@ def warehouse_version() -> str:
 
 # What the quality report depends on besides the warehouse: the page, and the decoding it uses to
 # quote source lines from the raw files.
-REPORT_FILES = (PACKAGE / "report.py", PACKAGE / "documents.py", PACKAGE / "html.py")
+REPORT_FILES = (
+    PACKAGE / "report.py",
+    PACKAGE / "documents.py",
+    PACKAGE / "html.py",
+    PACKAGE / "charset.py",
+)
 
 
 @cache
