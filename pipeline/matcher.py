@@ -70,6 +70,9 @@ class Matcher:
         # may_match: one screen per pattern, None where a pattern has none
         self._screens = [_screen(p) for p in self.patterns]
         self._unscreened = any(screen is None for screen in self._screens)
+        # the commonest case, one pattern with a hint, without the loop (called per line)
+        only = self._screens[0] if len(self._screens) == 1 else None
+        self._hint_search = only.search if isinstance(only, re.Pattern) else None
 
     def search(self, text: str) -> bool:
         """True when one of the patterns matches somewhere in `text`."""
@@ -87,6 +90,8 @@ class Matcher:
     def may_match(self, text: str) -> bool:
         """False only when no pattern can match in `text` (nor in a text made of its
         characters with some blanked out); True when one may."""
+        if self._hint_search is not None:
+            return self._hint_search(text) is not None
         if self._unscreened:
             return True
         for screen in self._screens:
