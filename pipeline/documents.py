@@ -15,7 +15,8 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
-from pipeline.html import declared_charset, html_to_text, looks_like_html
+from pipeline.charset import declared_charset
+from pipeline.html import html_to_text, looks_like_html
 from pipeline.model import Rejected
 
 # Encodings tried, in order, for files without a byte-order mark. GB18030 is a superset of

@@ -10,16 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pipeline.art20_tables import parse_art20_tables
 from pipeline.model import SIGNED_METRIC_SUFFIX, Figure, Rejected
+from pipeline.old_table import parse_old_table
 from pipeline.prose import extract_prose_figures
+from pipeline.requests_table import parse_requests_table
+from pipeline.review_table import parse_review_table
 from pipeline.segment import SegmentedReport, segment_document
-from pipeline.tables import (
-    TableResult,
-    parse_art20_tables,
-    parse_old_table,
-    parse_requests_table,
-    parse_review_table,
-)
+from pipeline.tables import TableResult
 from pipeline.text import Line, parse_value, row_cell_tuple
 
 NEW_TEMPLATES = frozenset({"new_2019", "new_2021"})

@@ -204,7 +204,12 @@ def warehouse_version() -> str:
 
 # What the quality report depends on besides the warehouse: the page, and the decoding it uses to
 # quote source lines from the raw files.
-REPORT_FILES = (PACKAGE / "report.py", PACKAGE / "documents.py", PACKAGE / "html.py")
+REPORT_FILES = (
+    PACKAGE / "report.py",
+    PACKAGE / "documents.py",
+    PACKAGE / "html.py",
+    PACKAGE / "charset.py",
+)
 
 
 @cache

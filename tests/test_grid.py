@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.grid import collapsed_readings, forced_columns, grid_rows, is_lossy
-from pipeline.tables import parse_requests_table, parse_review_table
+from pipeline.requests_table import parse_requests_table
+from pipeline.review_table import parse_review_table
 from pipeline.text import split_lines
 
 ROW_TOTAL = ((0, 1, 2, 3, 4, 5), 6)

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 
 import pytest
 
+from pipeline.charset import declared_charset
 from pipeline.extract import extract_document
-from pipeline.html import declared_charset, html_to_text, looks_like_html
+from pipeline.html import html_to_text, looks_like_html
 from pipeline.segment import segment_document
 from pipeline.text import Line, compact_label, row_cells, split_lines
 from tests.conftest import RAW_DIR, seed_text

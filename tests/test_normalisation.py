@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.catalogue import match_label
-from pipeline.tables import parse_old_table, parse_requests_table
+from pipeline.old_table import parse_old_table
+from pipeline.requests_table import parse_requests_table
 from pipeline.text import cell_stream, compact_label, normalise_line, parse_value, split_lines
 
 # --- thousands separators -------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import pipeline.prose as prose
+import pipeline.prose_patterns as prose_patterns
 from pipeline.catalogue import load_yaml, metric_codes
 from pipeline.model import Figure
 from pipeline.prose import PatternError, extract_prose_figures, pattern_metrics
@@ -710,21 +710,21 @@ def test_pattern_metrics_are_in_the_catalogue() -> None:
 
 
 def test_unknown_metric_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
-    data: dict[str, Any] = dict(load_yaml(prose.PATTERNS_FILE))
+    data: dict[str, Any] = dict(load_yaml(prose_patterns.PATTERNS_FILE))
     bogus = {"name": "bogus", "metric": "no.such.metric", "forms": [{"regex": "x{N}"}]}
     data["statements"] = [*data["statements"], bogus]
-    monkeypatch.setattr(prose, "load_yaml", lambda name: data)
+    monkeypatch.setattr(prose_patterns, "load_yaml", lambda name: data)
     with pytest.raises(PatternError, match=r"no\.such\.metric"):
-        prose.rules.__wrapped__()
+        prose_patterns.rules.__wrapped__()
 
 
 def test_template_needs_one_number(monkeypatch: pytest.MonkeyPatch) -> None:
-    data: dict[str, Any] = dict(load_yaml(prose.PATTERNS_FILE))
+    data: dict[str, Any] = dict(load_yaml(prose_patterns.PATTERNS_FILE))
     bogus = {"name": "bogus", "metric": "apply.received", "forms": [{"regex": "收到申请"}]}
     data["statements"] = [bogus]
-    monkeypatch.setattr(prose, "load_yaml", lambda name: data)
+    monkeypatch.setattr(prose_patterns, "load_yaml", lambda name: data)
     with pytest.raises(PatternError, match="exactly one"):
-        prose.rules.__wrapped__()
+        prose_patterns.rules.__wrapped__()
 
 
 @pytest.mark.parametrize(

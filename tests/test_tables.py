@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from conftest import seed_text
 
+from pipeline.art20_tables import parse_art20_tables
+from pipeline.old_table import parse_old_table
+from pipeline.requests_table import parse_requests_table
+from pipeline.review_table import parse_review_table
 from pipeline.segment import segment_document
-from pipeline.tables import (
-    parse_art20_tables,
-    parse_old_table,
-    parse_requests_table,
-    parse_review_table,
-)
 from pipeline.text import split_lines
 
 
