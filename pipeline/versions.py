@@ -87,9 +87,17 @@ def warehouse_version() -> str:
     return digest_files([*WAREHOUSE_FILES, *project_files(SQL)])
 
 
-# What the quality report depends on besides the warehouse: the page, and the decoding it uses to
-# quote source lines from the raw files.
-REPORT_FILES = (PACKAGE / "report.py", PACKAGE / "documents.py", PACKAGE / "html.py")
+# What the quality report depends on besides the warehouse: the page (its package, templates and
+# queries), and the decoding it uses to quote source lines from the raw files.
+REPORT_FILES = (
+    *sorted(
+        p for p in (PACKAGE / "report").rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    ),
+    *sorted((SQL / "report").glob("*.sql")),
+    PACKAGE / "sources.py",
+    PACKAGE / "documents.py",
+    PACKAGE / "html.py",
+)
 
 
 @cache
