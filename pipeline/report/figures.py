@@ -65,7 +65,7 @@ def requests_figure(data: ReportData) -> Figure:
     """Sums of the harmonised request figures per year, with the reports behind each year."""
     if HARMONISED_MART not in data.tables:
         svg = no_data_chart(REQUESTS_TITLE, f"no data: {HARMONISED_MART} is not in this warehouse")
-        return Figure("requests", svg, {"available": False})
+        return Figure("requests", svg, {"available": False, "table": []})
     series = request_series(data)
     years = data.years
     reports_per_year = Counter(r.report_year for r in data.reports if r.report_year is not None)
