@@ -58,7 +58,13 @@ def render_svg(chart: alt.TopLevelMixin) -> str:
 
 def _styled(chart: Chart, title: str, height: int | alt.Step) -> Chart:
     return (
-        chart.properties(width=CHART_WIDTH, height=height, title=alt.Title(title, anchor="start"))
+        chart.properties(
+            width=CHART_WIDTH,
+            height=height,
+            title=alt.Title(title, anchor="start"),
+            # Room above the title: a CJK font's line box is taller than its font size.
+            padding={"top": 10, "left": 5, "right": 5, "bottom": 5},
+        )
         .configure(
             font=FONT_STACK,
             autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
@@ -69,11 +75,13 @@ def _styled(chart: Chart, title: str, height: int | alt.Step) -> Chart:
             titleFontSize=TICK_FONT,
             titleFontWeight="normal",
             titleColor="#444",
+            # Vega measures text by its font size; a browser's CJK line box is taller.
+            titlePadding=8,
             gridColor="#e3e3e3",
             domainColor="#333",
             tickColor="#333",
         )
-        .configure_legend(labelFontSize=TICK_FONT, labelLimit=0, symbolType="square")
+        .configure_legend(labelFontSize=TICK_FONT, labelLimit=0, symbolType="square", rowPadding=8)
         .configure_view(stroke=None)
     )
 
