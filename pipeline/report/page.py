@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from pipeline.reconcile import rules as rule_catalogue
 from pipeline.report.charts import format_number
@@ -196,6 +196,5 @@ def render_report(data: ReportData, warehouse_dir: Path, raw_dir: Path | None = 
             metric_labels=data.metric_labels,
             number=format_number,
             file_link=file_link,
-            escape=escape,
         )
     )
