@@ -362,7 +362,7 @@ def _dictionary(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from pipeline.report import write_report  # start-up time: a large module, one command
+    from pipeline.report import write_report  # start-up time: Altair and vl-convert, one command
 
     warehouse_dir = Path(args.warehouse_dir)
     if _published_warehouse(warehouse_dir) is None:

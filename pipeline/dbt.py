@@ -79,17 +79,21 @@ class NodeResult:
         return self.status in ("success", "pass")
 
 
+# The folder of the dbt project that holds the quality report's queries (`pipeline/report/`).
+REPORT_QUERIES_DIR = "report"
+
+
 def project_files(project_dir: Path) -> list[Path]:
-    """The files of a dbt project that its manifest depends on (not target/ or logs/)."""
+    """The files of a dbt project that its manifest depends on: not target/ or logs/, nor the
+    quality report's queries in report/ (dbt never reads them; an edit there is the report's)."""
     skipped = {"target", "logs"}
-    return sorted(
-        {
-            path
-            for pattern in _PROJECT_FILES
-            for path in project_dir.rglob(pattern)
-            if not skipped & set(path.relative_to(project_dir).parts)
-        }
-    )
+    files: set[Path] = set()
+    for pattern in _PROJECT_FILES:
+        for path in project_dir.rglob(pattern):
+            parts = path.relative_to(project_dir).parts
+            if not skipped & set(parts) and parts[0] != REPORT_QUERIES_DIR:
+                files.add(path)
+    return sorted(files)
 
 
 def project_hash(project_dir: Path) -> str:

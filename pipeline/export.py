@@ -29,7 +29,7 @@ from pipeline.problems import (
     subject_label,
 )
 from pipeline.reconcile import rules
-from pipeline.report import SourceLines
+from pipeline.sources import SourceLines
 
 CHECKS_SHEET = "checks"
 CHECKS_COLUMNS = (

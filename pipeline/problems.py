@@ -20,7 +20,7 @@ import duckdb
 
 from pipeline.catalogue import load_yaml, metrics
 from pipeline.reconcile import rules
-from pipeline.report import SourceLines, quoted_lines
+from pipeline.sources import SourceLines, quoted_lines
 
 FORMATS = ("text", "md", "html")
 

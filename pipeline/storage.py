@@ -103,7 +103,7 @@ class WarehouseLayout:
 
     @property
     def report(self) -> Path:
-        """The HTML quality report (`pipeline/report.py`), refreshed by every run."""
+        """The HTML quality report (`pipeline/report/`), refreshed by every run."""
         return self.root / "report.html"
 
     @property

@@ -202,17 +202,18 @@ def warehouse_version() -> str:
     return digest_files([*WAREHOUSE_FILES, *project_files(SQL)])
 
 
-# What the quality report depends on besides the warehouse: the page, and the decoding it uses to
-# quote source lines from the raw files.
-REPORT_FILES = (
-    PACKAGE / "report.py",
-    PACKAGE / "documents.py",
-    PACKAGE / "html.py",
-    PACKAGE / "charset.py",
+# What the quality report depends on besides the warehouse: its package and every module that
+# imports (the decoding it quotes source lines with among them), its templates and queries, and
+# the versions of the packages it draws with (a new vl-convert may draw other bytes).
+REPORT_ENTRY_MODULES = ("pipeline.report",)
+REPORT_DATA_FILES = (
+    *sorted(p for p in (PACKAGE / "report" / "templates").rglob("*") if p.is_file()),
+    *sorted((SQL / "report").glob("*.sql")),
 )
 
 
 @cache
 def report_version() -> str:
     """Version of the HTML quality report (`report.html`)."""
-    return digest_files(REPORT_FILES)
+    sources = module_sources(REPORT_ENTRY_MODULES)
+    return digest_files([*sources.files, *REPORT_DATA_FILES], package_versions(sources.packages))

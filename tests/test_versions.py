@@ -9,9 +9,13 @@ import grimp
 import pytest
 
 from pipeline.catalogue import SCHEMAS_DIR
+from pipeline.dbt import project_files
 from pipeline.versions import (
     PACKAGE,
     PARSER_ENTRY_MODULES,
+    REPORT_DATA_FILES,
+    REPORT_ENTRY_MODULES,
+    module_sources,
     parser_sources,
     parser_version,
     parser_version_of,
@@ -57,7 +61,7 @@ def test_a_copy_of_the_code_has_the_same_version(tree: tuple[Path, Path]):
 @pytest.mark.parametrize(
     "unrelated",
     [
-        "pipeline/report.py",
+        "pipeline/report/charts.py",
         "pipeline/warehouse.py",
         "pipeline/stages/years.py",
         "pipeline/reconcile/arithmetic.py",
@@ -110,3 +114,22 @@ def test_a_new_module_counts_once_a_parser_module_imports_it(tree: tuple[Path, P
     assert new_module in parser_sources(package, schemas).files
     append(new_module, "ORDER = 2\n")
     assert parser_version_of(package, schemas) != with_import
+
+
+def test_the_report_version_follows_its_package_its_templates_and_its_queries():
+    sources = module_sources(REPORT_ENTRY_MODULES)
+    names = {path.relative_to(PACKAGE.parent).as_posix() for path in sources.files}
+    assert {"pipeline/report/charts.py", "pipeline/report/page.py", "pipeline/html.py"} <= names
+    data = {path.relative_to(PACKAGE.parent).as_posix() for path in REPORT_DATA_FILES}
+    assert "pipeline/report/templates/report.html.j2" in data
+    assert "sql/report/request_totals.sql" in data
+    # the packages that draw the charts: a new version may draw other bytes
+    assert {"altair", "vl_convert", "jinja2"} <= set(sources.packages)
+
+
+def test_the_warehouse_version_leaves_out_the_report_queries(tmp_path: Path):
+    for name in ("models/marts/mart_a.sql", "report/a.sql", "target/compiled/a.sql", "x.yml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("select 1\n", encoding="utf-8")
+    found = {path.relative_to(tmp_path).as_posix() for path in project_files(tmp_path)}
+    assert found == {"models/marts/mart_a.sql", "x.yml"}
