@@ -9,9 +9,11 @@ entry as its spec. Sum rules follow the `parent` codes of the metric catalogue.
 - `catalogue.py`: loading rules.yaml and the registry of kinds;
 - `readings.py`: the printed figures as the rules see them, results, the comparison of sides;
 - `arithmetic.py` (balance, parent_sum, row_total), `prose.py` (prose_parts, prose_table),
-  `inspection.py` (timeliness, required_sections, required_tables, copied_table),
-  `cross_year.py` (carry_over, stock): per kind, a `frame_check` that evaluates it
-  column-wise over many reports (Polars) and a `check` that evaluates it report by report;
+  `cross_year.py` (carry_over, stock), and the inspectors' kinds (issue 16), which read a
+  report's facts rather than its arithmetic: `timeliness.py` (timeliness), `required.py`
+  (required_sections, required_tables), `copied.py` (copied_table): per kind, a
+  `frame_check` that evaluates it column-wise over many reports (Polars) and a `check` that
+  evaluates it report by report;
 - `figures.py`: the frames the column-wise evaluations read; `columns.py`: what they share;
 - `frames.py`: frames in, every rule, frame out. Each rule's `frame_check` settles what it
   can give exactly as `check` would (the passes; every row of timeliness and copied_table);
@@ -25,7 +27,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.reconcile import arithmetic, cross_year, inspection, prose  # noqa: F401 - kinds
+from pipeline.reconcile import (  # noqa: F401 - the kinds register themselves
+    arithmetic,
+    copied,
+    cross_year,
+    prose,
+    required,
+    timeliness,
+)
 from pipeline.reconcile.catalogue import (
     KINDS,
     RULES_PATH,
@@ -40,8 +49,8 @@ from pipeline.reconcile.catalogue import (
 )
 from pipeline.reconcile.cross_year import ReportIdentity, previous_reports, series_key
 from pipeline.reconcile.frames import collect_readings, reconcile, report_facts, results_frame
-from pipeline.reconcile.inspection import deadline_for
 from pipeline.reconcile.readings import Reading, ReportFacts, ReportReadings, RuleResult
+from pipeline.reconcile.timeliness import deadline_for
 
 FAILED = pl.col("status") == "fail"
 # The inspectors' rules (timeliness, required contents, copied figures): findings about a

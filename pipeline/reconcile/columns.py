@@ -26,6 +26,10 @@ from pipeline.reconcile.readings import children
 
 OPERAND_FIELDS = ("metric", "value", "value_kind", "qualifier", "source_line")
 NO_ROWS = pl.DataFrame(schema=RECONCILIATION_SCHEMA)
+# Results that compare facts of a report rather than printed figures (the inspectors' kinds)
+# name no metric, and some no line.
+NO_METRICS = pl.lit([], pl.List(pl.String()))
+NO_LINES = pl.lit([], pl.List(pl.Int32()))
 
 
 def first_printings(statistics: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
