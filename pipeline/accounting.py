@@ -14,8 +14,9 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.atomic_files import read_json
 from pipeline.model import DOCUMENTS_SCHEMA, QUARANTINE_SCHEMA
-from pipeline.storage import WarehouseLayout, read_json, read_parquet, read_table, stored_years
+from pipeline.storage import WarehouseLayout, read_parquet, read_table, stored_years
 
 MAX_LISTED = 20
 UNLISTED_FOLDER = "unreadable_folder"

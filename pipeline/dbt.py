@@ -26,7 +26,7 @@ from typing import Any
 
 from dagster_dbt import DbtProject
 
-from pipeline.storage import file_lock, write_json_atomic
+from pipeline.atomic_files import file_lock, write_json_atomic
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 

@@ -23,18 +23,20 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from pipeline.atomic_files import (
+    file_lock,
+    read_json,
+    sha256_file,
+    write_json_atomic,
+    write_parquet_atomic,
+)
 from pipeline.dbt import SQL_DIR, NodeResult, project_hash
 from pipeline.model import RUNS_SCHEMA
 from pipeline.storage import (
     WarehouseLayout,
     combine_quarantine,
-    file_lock,
-    read_json,
     read_parquet,
     scratch_dir,
-    sha256_file,
-    write_json_atomic,
-    write_parquet_atomic,
     year_locks,
 )
 from pipeline.versions import parser_version, warehouse_version

@@ -1,4 +1,4 @@
-"""Where stage outputs live, and how they are written: whole files, swapped in atomically.
+"""Where stage outputs live: every path below the warehouse, the year tables, the scratch.
 
 Layout below the warehouse directory (see `WarehouseLayout`):
 
@@ -24,7 +24,8 @@ kept from one stage to the next: the year partitions parse the files they need t
 
 A reader (a notebook, the next stage) sees either the previous file or the new one, never a
 half-written one: files are written beside their destination and renamed into place, and a
-year's directory is replaced whole. A year's manifest is written last, so a run killed half-way
+year's directory is replaced whole (the primitives, which know no path of the warehouse, are
+in `pipeline/atomic_files.py`). A year's manifest is written last, so a run killed half-way
 leaves a manifest that no longer matches and the next run rebuilds that year.
 
 Writers of a year and readers of all years synchronise through advisory file locks in
@@ -35,22 +36,24 @@ year at once and the warehouse is never built from a year caught mid-swap.
 from __future__ import annotations
 
 import fcntl
-import hashlib
-import json
 import os
-import re
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pyarrow.parquet as pq
 
+from pipeline.atomic_files import (
+    file_lock,
+    is_stale_staging,
+    sha256_file,
+    staging_name,
+    swap_directory,
+)
 from pipeline.model import (
     QUARANTINE_SCHEMA,
     RECONCILIATION_SCHEMA,
@@ -180,69 +183,6 @@ class WarehouseLayout:
         return self.scratch / "runs"
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _staging_name(path: Path, suffix: str = "tmp") -> Path:
-    # Hidden names are skipped by every reader: a staging file is never taken for data. The
-    # writer's pid in the name lets a later run remove what a killed writer left.
-    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex}.{suffix}")
-
-
-_STAGING = re.compile(r"^\..+\.(\d+)-[0-9a-f]{32}\.(?:tmp|old)$")
-
-
-def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
-    """Write a Parquet file beside its destination, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _staging_name(path)
-    try:
-        frame.write_parquet(temporary, statistics=True)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def write_json_atomic(payload: dict[str, Any], path: Path) -> None:
-    """Write JSON (sorted keys, so equal content gives equal bytes) and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _staging_name(path)
-    try:
-        temporary.write_text(
-            json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8"
-        )
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def write_text_atomic(text: str, path: Path) -> None:
-    """Write a text file (UTF-8) beside its destination, then rename it into place: a reader
-    sees the old file or the new one, whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _staging_name(path)
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def read_json(path: Path) -> dict[str, Any] | None:
-    """A JSON object, or None when the file does not exist or is not a readable object."""
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    return payload if isinstance(payload, dict) else None
-
-
 def write_year_tables(
     layout: WarehouseLayout, year: int, tables: dict[str, pl.DataFrame]
 ) -> dict[str, str]:
@@ -258,14 +198,14 @@ def write_year_tables(
         for table, frame in tables.items():
             final = layout.year_dir(table, year)
             final.parent.mkdir(parents=True, exist_ok=True)
-            staging = _staging_name(final)
+            staging = staging_name(final)
             staging.mkdir()
             staged.append((staging, final))
             part = frame.drop("report_year") if "report_year" in frame.columns else frame
             part.write_parquet(staging / PART_FILE, statistics=True)
             hashes[table] = sha256_file(staging / PART_FILE)
         for staging, final in staged:
-            _swap_directory(staging, final)
+            swap_directory(staging, final)
     finally:
         for staging, _ in staged:
             shutil.rmtree(staging, ignore_errors=True)
@@ -277,17 +217,9 @@ def remove_year_tables(layout: WarehouseLayout, year: int, tables: Iterable[str]
     for table in tables:
         final = layout.year_dir(table, year)
         if final.exists():
-            retired = _staging_name(final, "old")
+            retired = staging_name(final, "old")
             os.replace(final, retired)
             shutil.rmtree(retired, ignore_errors=True)
-
-
-def _swap_directory(staging: Path, final: Path) -> None:
-    retired = _staging_name(final, "old")
-    if final.exists():
-        os.replace(final, retired)
-    os.replace(staging, final)
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def read_parquet(path: Path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -382,18 +314,6 @@ def combine_quarantine(layout: WarehouseLayout) -> pl.DataFrame:
 
 
 @contextmanager
-def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
-    """An advisory lock (flock) held for the duration of the block; blocks until granted."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextmanager
 def year_locks(layout: WarehouseLayout, years: Iterable[int], *, shared: bool) -> Iterator[None]:
     """Locks of several years, always taken in year order (no deadlock between runs)."""
     with ExitStack() as stack:
@@ -480,11 +400,7 @@ def _remove_stale_staging(layout: WarehouseLayout) -> list[Path]:
     """Remove the staging files and folders of atomic writes whose writer is gone."""
     if not layout.parquet.is_dir():
         return []
-    stale = [
-        path
-        for path in layout.parquet.rglob(".*")
-        if (match := _STAGING.match(path.name)) and not _alive(int(match[1]))
-    ]
+    stale = [path for path in layout.parquet.rglob(".*") if is_stale_staging(path.name)]
     removed: list[Path] = []
     for path in sorted(stale):
         if any(path.is_relative_to(parent) for parent in removed):
@@ -495,14 +411,3 @@ def _remove_stale_staging(layout: WarehouseLayout) -> list[Path]:
             path.unlink(missing_ok=True)
         removed.append(path)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    """True when a process with this id exists (here: on this machine)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, run by another user
-    return True

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline.atomic_files import write_parquet_atomic
 from pipeline.documents import (
     MAX_FILE_BYTES,
     MAX_FILE_LINES,
@@ -27,7 +28,7 @@ from pipeline.model import DOCUMENTS_SCHEMA, VALUE_KINDS
 from pipeline.reconcile import reconcile
 from pipeline.segment import segment_document
 from pipeline.stages import inventory
-from pipeline.storage import WarehouseLayout, remove_leftovers, write_parquet_atomic
+from pipeline.storage import WarehouseLayout, remove_leftovers
 from pipeline.watch import find_raw_changes
 from tests.conftest import ROOT, seed_text
 from tests.support.corpus import parse_corpus

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.atomic_files import write_text_atomic
 from pipeline.report.data import ReportData, load_report_data
 from pipeline.report.page import render_report
-from pipeline.storage import WarehouseLayout, write_text_atomic
+from pipeline.storage import WarehouseLayout
 
 
 def write_report(warehouse_dir: Path, raw_dir: Path | None = None, out: Path | None = None) -> Path:

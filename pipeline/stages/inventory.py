@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.atomic_files import file_lock, sha256_file, write_parquet_atomic
 from pipeline.documents import read_raw_file, same_stat, unreadable, walk_raw_dir
 from pipeline.frames import DocumentsFrame, QuarantineFrame
 from pipeline.model import DOCUMENTS_SCHEMA, QUARANTINE_SCHEMA, Rejected
@@ -24,14 +25,7 @@ from pipeline.pool import map_ordered
 from pipeline.progress import Progress
 from pipeline.stages.columns import in_file_order, quarantine_record
 from pipeline.stages.contracts import contract_errors
-from pipeline.storage import (
-    WarehouseLayout,
-    file_lock,
-    read_parquet,
-    remove_leftovers,
-    sha256_file,
-    write_parquet_atomic,
-)
+from pipeline.storage import WarehouseLayout, read_parquet, remove_leftovers
 from pipeline.versions import parser_version
 
 log = logging.getLogger(__name__)

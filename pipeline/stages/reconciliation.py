@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.atomic_files import read_json, write_json_atomic
 from pipeline.frames import ReconciliationFrame
 from pipeline.pool import map_ordered
 from pipeline.progress import Progress
@@ -26,11 +27,9 @@ from pipeline.storage import (
     RECONCILIATION_TABLES,
     YEAR_TABLES,
     WarehouseLayout,
-    read_json,
     read_year_table,
     remove_year_tables,
     stored_years,
-    write_json_atomic,
     write_year_tables,
     year_locks,
 )

@@ -22,6 +22,7 @@ import pandera.polars as pa
 import polars as pl
 
 from pipeline.accounting import table_row_accounting
+from pipeline.atomic_files import read_json, write_json_atomic
 from pipeline.documents import read_raw_file, unreadable
 from pipeline.frames import (
     QuarantineFrame,
@@ -40,13 +41,11 @@ from pipeline.stages.contracts import contract_errors
 from pipeline.storage import (
     PARSE_TABLES,
     WarehouseLayout,
-    read_json,
     read_parquet,
     read_year_table,
     remove_leftovers,
     remove_year_tables,
     scratch_dir,
-    write_json_atomic,
     write_year_tables,
     year_locks,
 )
