@@ -21,7 +21,8 @@ import polars as pl
 import pytest
 
 from pipeline import publish
-from pipeline.cli import actionable_error, main
+from pipeline.cli import main
+from pipeline.execution import actionable_error
 from pipeline.storage import WarehouseLayout, remove_leftovers, scratch_dir
 
 pytestmark = pytest.mark.slow

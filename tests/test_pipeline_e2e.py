@@ -11,8 +11,9 @@ import polars as pl
 import pytest
 from pipeline_runs import materialize
 
-from pipeline.cli import main, strict_verdict
+from pipeline.cli import main
 from pipeline.defs.resources import PipelineStorage
+from pipeline.execution import strict_verdict
 
 pytestmark = pytest.mark.slow
 

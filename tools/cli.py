@@ -13,7 +13,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipeline.cli import EXIT_OK, EXIT_RULES_FAILED, EXIT_USAGE, positive_int
+from pipeline.cli import positive_int
+from pipeline.execution import EXIT_OK, EXIT_RULES_FAILED, EXIT_USAGE
 from tools.bench import RESULTS_CSV, append_result, render, run_benchmark
 
 
