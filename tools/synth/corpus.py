@@ -5,7 +5,6 @@ writes the files one at a time and then the manifest.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +16,7 @@ from tools.synth.catalogue import PROSE, RULES
 from tools.synth.compose import Block, compose
 from tools.synth.draft import Draft, make_statements
 from tools.synth.expectations import cross_year_failures, previous_in_series, report_failures
-from tools.synth.manifest import Manifest, ReportEntry, Totals
+from tools.synth.manifest import Manifest, ReportEntry, Totals, write_manifest
 from tools.synth.plans import Parameters, Plan, page_html_share, plan_agencies, shard_folder
 from tools.synth.printing import full_width_lines
 from tools.synth.render_html import render_html
@@ -126,18 +125,7 @@ def generate_corpus(
         totals.add(plan_totals)
     manifest_path = Path(out_dir) / "manifest.json"
     parameter_record = {"reports": reports, **{k: getattr(params, k) for k in params.__slots__}}
-    totals_record = totals.as_json()
-    with manifest_path.open("w", encoding="utf-8") as handle:
-        handle.write("{\n")
-        handle.write(f'"seed": {json.dumps(seed)},\n')
-        handle.write(f'"parameters": {json.dumps(parameter_record, ensure_ascii=False)},\n')
-        handle.write(f'"totals": {json.dumps(totals_record, ensure_ascii=False)},\n')
-        handle.write('"reports": [\n')
-        for i, entry in enumerate(entries):
-            handle.write(json.dumps(entry.to_json(), ensure_ascii=False))
-            handle.write(",\n" if i + 1 < len(entries) else "\n")
-        handle.write("]\n}\n")
-    return Manifest(manifest_path, seed, parameter_record, totals_record, entries)
+    return write_manifest(manifest_path, seed, parameter_record, totals.as_json(), entries)
 
 
 def _run_plan(plan: Plan) -> tuple[list[ReportEntry], Totals]:

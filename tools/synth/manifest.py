@@ -4,6 +4,7 @@ encoding, the rules it must fail), the corpus totals, and `manifest.json`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,3 +104,24 @@ class Totals:
             "reports_by_encoding": self.reports_by_encoding,
             "broken_reports_by_rule": self.by_rule,
         }
+
+
+def write_manifest(
+    path: Path,
+    seed: int,
+    parameters: dict[str, Any],
+    totals: dict[str, Any],
+    entries: list[ReportEntry],
+) -> Manifest:
+    """Write `manifest.json` (one report entry a line, so that a large one stays readable)."""
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("{\n")
+        handle.write(f'"seed": {json.dumps(seed)},\n')
+        handle.write(f'"parameters": {json.dumps(parameters, ensure_ascii=False)},\n')
+        handle.write(f'"totals": {json.dumps(totals, ensure_ascii=False)},\n')
+        handle.write('"reports": [\n')
+        for i, entry in enumerate(entries):
+            handle.write(json.dumps(entry.to_json(), ensure_ascii=False))
+            handle.write(",\n" if i + 1 < len(entries) else "\n")
+        handle.write("]\n}\n")
+    return Manifest(path, seed, parameters, totals, entries)
