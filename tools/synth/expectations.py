@@ -36,7 +36,7 @@ def _differs(left: float, right: float) -> bool:
 
 def _fails(left: float | None, parts: Sequence[float | None] | None) -> bool:
     """A rule fails when every operand is printed as a number and the two sides differ
-    (an operand printed blank makes it not assessable, as in `pipeline/reconcile.py`)."""
+    (an operand printed blank makes it not assessable, as in `pipeline.reconcile`)."""
     if left is None or not parts or any(p is None for p in parts):
         return False
     return _differs(left, sum(p or 0 for p in parts))
