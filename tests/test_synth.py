@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -16,7 +18,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.catalogue import metrics
+from pipeline.catalogue import DEFAULT_SCHEMAS_DIR, SCHEMAS_ENV
 from pipeline.documents import decode_document
 from pipeline.prose import extract_prose_figures
 from pipeline.reconcile import reconcile
@@ -25,6 +27,12 @@ from pipeline.text import split_lines
 from tests.support.corpus import parse_corpus
 from tools import synth
 from tools.synth import Parameters, generate_corpus
+from tools.synth.compose import compose
+from tools.synth.draft import make_statements
+from tools.synth.plans import plan_agencies
+from tools.synth.render_text import render_text
+from tools.synth.series import agency_drafts, present
+from tools.synth.vocabulary import FEES_OLD, FILLER, SECRECY_NEGATIVE
 
 ROOT = Path(__file__).resolve().parent.parent
 # Report years the segmenter accepts end with the current year; the machine clock may lag.
@@ -259,16 +267,16 @@ def test_every_deliberate_break_is_flagged_and_never_makes_a_neighbour_fail(tmp_
 def test_sentences_read_back_as_the_figures_they_were_built_with():
     """Each report's statistics sentences, read by the prose reader, give exactly the figures
     (metric, value, approximate or not, part of which total) the generator meant."""
-    rng = synth.random.Random(1)
+    rng = random.Random(1)
     checked = 0
-    for plan in synth._plans(rng, 400, params(), Path("unused")):
-        plan_rng = synth.random.Random(plan.seed)
-        drafts = synth._drafts(plan_rng, plan.entity, plan.years)
+    for plan in plan_agencies(rng, 400, params(), Path("unused")):
+        plan_rng = random.Random(plan.seed)
+        drafts = agency_drafts(plan_rng, plan.entity, plan.years)
         for draft in drafts:
-            synth._present(plan_rng, draft)
-            synth._make_statements(draft)
-            blocks = synth.compose(draft)
-            lines = split_lines("\n".join(synth.render_text(draft, blocks)))
+            present(plan_rng, draft)
+            make_statements(draft)
+            blocks = compose(draft)
+            lines = split_lines("\n".join(render_text(draft, blocks)))
             read = extract_prose_figures(lines, new_template=draft.template in synth.NEW_TEMPLATES)
             got = Counter((f.metric, f.value, f.qualifier == "approx", f.part_of) for f in read)
             meant = Counter(
@@ -283,21 +291,83 @@ def test_sentences_read_back_as_the_figures_they_were_built_with():
 
 def test_filler_text_states_no_figure():
     """The paragraphs that pad reports out must never read as a statistic."""
-    for pool, sentences in synth._FILLER.items():
+    for pool, sentences in FILLER.items():
         for sentence in sentences:
             text = sentence.format(Y=2019, subj="全县", self="我局")
             for new in (False, True):
                 assert extract_prose_figures(split_lines(text), new_template=new) == [], pool
-    for sentence in (*synth._FEES_OLD, synth._SECRECY_NEGATIVE):
+    for sentence in (*FEES_OLD, SECRECY_NEGATIVE):
         text = sentence.format(Y=2016, self="我局")
         assert extract_prose_figures(split_lines(text)) == []
 
 
-def test_the_sum_structure_is_the_catalogues():
-    """`synth.CHILDREN` (which rows add up to which) must be the catalogue's parent codes."""
-    catalogue = metrics()
-    for parent, children in synth.CHILDREN.items():
-        assert {c.code for c in catalogue.values() if c.parent == parent} == set(children), parent
+# The generator reads the catalogue: a copy of schemas/ (PIPELINE_SCHEMAS_DIR, read once per
+# process, hence a subprocess) with one more child of 从事政府信息公开工作人员数.
+NEW_CHILD = (
+    '- {code: staff.volunteers, label: 志愿者人数, english: "Staff: volunteers", unit: 人, '
+    "templates: [old_table, prose], table: old_table, parent: staff.total, "
+    "context: org.section}\n"
+)
+READ_CATALOGUE = (
+    "import json, sys; from pathlib import Path; from tools.synth import CHILDREN, RULES, "
+    "Parameters, generate_corpus; "
+    "manifest = generate_corpus(30, Path(sys.argv[1]), seed=4, "
+    f"params=Parameters(last_year={LAST_YEAR})); "
+    "print(json.dumps({'children': CHILDREN, 'rules': RULES, "
+    "'reports': manifest.totals['reports']}))"
+)
+
+
+def schemas_copy(tmp_path: Path) -> Path:
+    schemas = tmp_path / "schemas"
+    shutil.copytree(DEFAULT_SCHEMAS_DIR, schemas)
+    return schemas
+
+
+def run_with_schemas(schemas: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", READ_CATALOGUE, str(out)],
+        cwd=ROOT,
+        env={**os.environ, SCHEMAS_ENV: str(schemas)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_child_added_to_the_catalogue_is_a_child_in_the_generator(tmp_path):
+    """No list in tools/synth says which metrics sum into which: a metric added with a
+    `parent` to a copy of metrics.yaml is among the generator's children of that parent (the
+    terms of its own old-table sum rule), and the generator still runs."""
+    schemas = schemas_copy(tmp_path)
+    assert "staff.volunteers" not in synth.CHILDREN["staff.total"]
+    with (schemas / "metrics.yaml").open("a", encoding="utf-8") as catalogue:
+        catalogue.write(NEW_CHILD)
+    process = run_with_schemas(schemas, tmp_path / "corpus")
+    assert process.returncode == 0, process.stderr[-3000:]
+    found = json.loads(process.stdout)
+    assert found["children"]["staff.total"] == [*synth.CHILDREN["staff.total"], "staff.volunteers"]
+    assert {p: c for p, c in found["children"].items() if p != "staff.total"} == {
+        p: list(c) for p, c in synth.CHILDREN.items() if p != "staff.total"
+    }
+    assert found["rules"] == list(synth.RULES)
+    assert found["reports"] == 30
+
+
+def test_a_modelled_rule_missing_from_the_catalogue_stops_the_generator(tmp_path):
+    """The rules the generator predicts are named by their catalogue ids: renaming one in a
+    copy of rules.yaml makes the generator refuse to start, naming it, rather than write a
+    manifest that no longer matches the rules."""
+    schemas = schemas_copy(tmp_path)
+    rules = (schemas / "rules.yaml").read_text(encoding="utf-8")
+    assert "  - id: requests.r1_balance\n" in rules
+    renamed = rules.replace("  - id: requests.r1_balance\n", "  - id: requests.balance\n")
+    (schemas / "rules.yaml").write_text(renamed, encoding="utf-8")
+    process = run_with_schemas(schemas, tmp_path / "corpus")
+    assert process.returncode != 0
+    assert "LookupError" in process.stderr and "requests.r1_balance" in process.stderr
+    assert not (tmp_path / "corpus").exists()
 
 
 def test_a_large_corpus_is_fast(tmp_path):
