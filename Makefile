@@ -4,7 +4,7 @@ UV ?= uv
 RAW_DIR ?= data/raw
 WAREHOUSE_DIR ?= data/warehouse
 
-.PHONY: setup run backfill test lint format dev daemon bench
+.PHONY: setup run backfill test lint format dev daemon bench bench-real
 
 setup:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.9"
@@ -50,3 +50,8 @@ daemon: setup
 N ?= 10000
 bench: setup
 	$(UV) run python -m tools bench --reports $(N)
+
+# The same on real pages: the seeds and the real reports of tests/realworld/, copied to N reports.
+REAL_PAGES = data/raw tests/realworld/labelled/raw tests/realworld/unlabelled
+bench-real: setup
+	$(UV) run python -m tools bench --reports $(N) $(addprefix --corpus ,$(REAL_PAGES))

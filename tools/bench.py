@@ -1,13 +1,15 @@
 """The benchmark: a synthetic corpus through the whole pipeline, timed stage by stage.
 
-`run_benchmark` generates N reports with `tools.synth`, measures a floor (plain Python
+`run_benchmark` generates N reports with `tools.synth` (or copies real pages to N reports with
+`tools.replicate`), measures a floor (plain Python
 reading, decoding and splitting the same files into lines and cells with one regular
 expression, in as many processes as the pipeline uses), runs the Dagster job over every year
 exactly as `python -m pipeline run` does, and reports wall time per stage, reports/s and MB/s
 of the parse stage (raw files to Parquet: the inventory and the year partitions), its ratio to
 the floor, and the peak memory of the process tree (sampled from /proc). Then it checks the
-warehouse against the corpus manifest: every deliberately broken report fails exactly its
-listed rules and no other report fails any. A row goes to benchmarks/results.csv.
+warehouse against the corpus: on the synthetic one, every deliberately broken report fails
+exactly its listed rules and no other report fails any; on copies of real pages, every copy
+reads as its first round's copy. A row goes to benchmarks/results.csv.
 
 Nothing here asserts a time; benchmarks/README.md says what the targets are.
 """
@@ -24,7 +26,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,6 +40,7 @@ from pipeline.defs.resources import PipelineStorage
 from pipeline.pool import default_workers
 from pipeline.storage import WarehouseLayout
 from pipeline.years import all_years
+from tools.replicate import check_copies, replicate_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_CSV = ROOT / "benchmarks" / "results.csv"
@@ -57,6 +60,7 @@ class BenchResult:
 
     started_at: str
     git_revision: str
+    corpus: str  # `synthetic`, or `real` (copies of real pages, `tools.replicate`)
     reports: int
     files: int
     megabytes: float
@@ -283,16 +287,71 @@ def check_against_manifest(
     return len(found), len(expected_broken), flagged, problems
 
 
+# What a row written before a column existed holds in it: every row before `corpus` was
+# measured on the synthetic corpus.
+_EARLIER_ROWS = {"corpus": "synthetic"}
+
+
 def append_result(result: BenchResult, path: Path = RESULTS_CSV) -> None:
-    """Add one row to the results file (its header written when the file is new)."""
+    """Add one row to the results file (its header written when the file is new).
+
+    A file written before a column was added is rewritten once with the new header, its
+    earlier rows keeping their values (a new column empty, or what `_EARLIER_ROWS` says).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     row = result.row()
+    fields = list(row)
+    if path.exists() and path.stat().st_size:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames != fields:
+                earlier = [
+                    {**_EARLIER_ROWS, **{k: v for k, v in old.items() if k in row}}
+                    for old in reader
+                ]
+                with path.open("w", newline="", encoding="utf-8") as rewritten:
+                    writer = csv.DictWriter(rewritten, fieldnames=fields, restval="")
+                    writer.writeheader()
+                    writer.writerows(earlier)
     new = not path.exists() or path.stat().st_size == 0
     with path.open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(row))
+        writer = csv.DictWriter(handle, fieldnames=fields)
         if new:
             writer.writeheader()
         writer.writerow(row)
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A corpus on disk and how its warehouse is checked: (reports found, broken expected,
+    broken flagged, problems)."""
+
+    kind: str
+    reports: int
+    check: Callable[[Path], tuple[int, int, int, list[str]]]
+
+
+def synthetic_corpus(reports: int, out: Path, seed: int) -> Corpus:
+    """`tools.synth`'s corpus, checked against its manifest of deliberate breaks."""
+    from tools.synth import generate_corpus  # start-up time: a large module, one command
+
+    manifest = generate_corpus(reports, out, seed)
+    return Corpus(
+        "synthetic",
+        len(manifest.reports),
+        lambda database: check_against_manifest(database, manifest.reports),
+    )
+
+
+def real_corpus(reports: int, out: Path, folders: Sequence[Path]) -> Corpus:
+    """Real pages replicated (`tools.replicate`), each copy checked against its first round."""
+    manifest = replicate_corpus(folders, reports, out)
+
+    def check(database: Path) -> tuple[int, int, int, list[str]]:
+        found, problems = check_copies(database, manifest.copies)
+        return found, 0, 0, problems
+
+    return Corpus("real", manifest.reports, check)
 
 
 def run_benchmark(
@@ -302,17 +361,20 @@ def run_benchmark(
     seed: int = 0,
     work_dir: Path | None = None,
     keep: bool = False,
+    corpus_from: Sequence[Path] = (),
 ) -> BenchResult:
-    """Generate, measure the floor, run the pipeline, check the manifest."""
-    from tools.synth import generate_corpus  # start-up time: a large module, one command
-
+    """Make the corpus (synthetic, or copies of the real pages in `corpus_from`), measure the
+    floor, run the pipeline, check the warehouse against the corpus."""
     workers = workers or default_workers()
     base = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="pipeline-bench-"))
     base.mkdir(parents=True, exist_ok=True)
     try:
         started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         clock = time.perf_counter()
-        manifest = generate_corpus(reports, base / "corpus", seed)
+        if corpus_from:
+            corpus = real_corpus(reports, base / "corpus", corpus_from)
+        else:
+            corpus = synthetic_corpus(reports, base / "corpus", seed)
         synth_s = time.perf_counter() - clock
         raw_dir = base / "corpus" / "raw"
         paths = sorted(p for p in raw_dir.rglob("*") if p.is_file())
@@ -323,15 +385,14 @@ def run_benchmark(
         with peak_memory() as samples:
             seconds, spans = run_pipeline(raw_dir, warehouse_dir, workers)
         peaks = stage_peaks(samples, spans)
-        found, expected, flagged, problems = check_against_manifest(
-            WarehouseLayout(warehouse_dir).database, manifest.reports
-        )
+        found, expected, flagged, problems = corpus.check(WarehouseLayout(warehouse_dir).database)
         parse_stage = seconds.get("inventory", 0.0) + seconds.get("parse_years", 0.0)
         megabytes = size / 1e6
         return BenchResult(
             started_at=started_at,
             git_revision=git_revision(),
-            reports=len(manifest.reports),
+            corpus=corpus.kind,
+            reports=corpus.reports,
             files=len(paths),
             megabytes=megabytes,
             workers=workers,
@@ -345,7 +406,7 @@ def run_benchmark(
             end_to_end_s=seconds["end_to_end"],
             parse_stage_s=parse_stage,
             floor_ratio=parse_stage / floor_s if floor_s else float("nan"),
-            reports_per_s=len(manifest.reports) / parse_stage if parse_stage else 0.0,
+            reports_per_s=corpus.reports / parse_stage if parse_stage else 0.0,
             mb_per_s=megabytes / parse_stage if parse_stage else 0.0,
             peak_rss_mb=max(b for _, b in samples) / 1e6,
             peak_inventory_mb=peaks.get("inventory", 0.0),
@@ -366,8 +427,8 @@ def run_benchmark(
 def render(result: BenchResult) -> str:
     """The benchmark's terminal summary."""
     lines = [
-        f"corpus: {result.reports:,} reports in {result.files:,} files, "
-        f"{result.megabytes:,.1f} MB (generated in {result.synth_s:.1f} s)",
+        f"corpus ({result.corpus}): {result.reports:,} reports in {result.files:,} files, "
+        f"{result.megabytes:,.1f} MB (made in {result.synth_s:.1f} s)",
         f"workers: {result.workers} of {result.cpus} CPUs; revision {result.git_revision}",
         "",
         "stage                 wall s   peak MB",
@@ -384,7 +445,11 @@ def render(result: BenchResult) -> str:
         f"parse stage / floor = {result.floor_ratio:.1f}x",
         f"peak memory (process tree): {result.peak_rss_mb:,.0f} MB",
         f"manifest: {result.reports_found:,} reports found; "
-        f"{result.broken_flagged}/{result.broken_expected} broken reports flagged; "
+        + (
+            f"{result.broken_flagged}/{result.broken_expected} broken reports flagged; "
+            if result.corpus == "synthetic"
+            else "every copy read as its first round's: "
+        )
         + ("every check holds" if result.manifest_ok else f"{len(result.problems)} problems"),
     ]
     lines.extend(f"  {problem}" for problem in result.problems[:20])

@@ -43,6 +43,7 @@ def _bench(args: argparse.Namespace) -> int:
         seed=args.seed,
         work_dir=Path(args.work_dir) if args.work_dir else None,
         keep=bool(args.work_dir),
+        corpus_from=[Path(folder) for folder in args.corpus],
     )
     sys.stdout.write(render(result))
     if not args.no_record:
@@ -125,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=positive_int, default=0, help="at least 1 (default: one per CPU)"
     )
     bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument(
+        "--corpus",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="copy the real pages of DIR (repeatable) to N reports instead of a synthetic corpus",
+    )
     bench.add_argument("--work-dir", default="", help="keep corpus and warehouse here")
     bench.add_argument("--results", default="", help="CSV to append to")
     bench.add_argument("--no-record", action="store_true", help="do not append to the CSV")
