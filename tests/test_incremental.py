@@ -15,10 +15,11 @@ import pytest
 from pipeline.cli import main
 from pipeline.model import RUNS_SCHEMA
 from pipeline.stages.inventory import update_inventory
-from pipeline.stages.reconciliation import update_reconciliation
+from pipeline.stages.reconciliation import reconcile_year, update_reconciliation
 from pipeline.stages.years import plan_years, update_years
 from pipeline.storage import WarehouseLayout, read_parquet, read_table
 from pipeline.years import all_years
+from tools.synth import generate_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -298,3 +299,22 @@ def test_a_year_whose_files_went_missing_is_rebuilt_not_merged_into_a_hole(
     again = update_years(layout, raw, all_years())
     assert again.years_written == [2022]
     assert read_table(layout, "statistics", [2022]).equals(before)
+
+
+def test_a_year_reconciled_series_by_series_gives_the_rows_of_one_batch(tmp_path: Path):
+    # Each batch reads, of the year before, only the reports of its own series: the pairs of
+    # the cross-year rules, and so every row, must not depend on how a year is batched. A
+    # synthetic corpus: many agencies, each over consecutive years.
+    generate_corpus(150, tmp_path / "corpus", seed=3, workers=1)
+    raw = tmp_path / "corpus" / "raw"
+    layout = WarehouseLayout(tmp_path / "out")
+    update_inventory(layout, raw)
+    update_years(layout, raw, all_years())
+    paired_series = 0
+    for year in all_years():
+        whole = reconcile_year(layout, year, batch_size=1_000_000)
+        assert reconcile_year(layout, year, batch_size=1).equals(whole), year
+        assert reconcile_year(layout, year, batch_size=7).equals(whole), year
+        pairs = whole.filter(pl.col("other_report_id").is_not_null())
+        paired_series = max(paired_series, pairs.get_column("report_id").n_unique())
+    assert paired_series > 1  # some year pairs several series with the year before

@@ -66,38 +66,49 @@ def reconciliation_signature(layout: WarehouseLayout, year: int) -> str | None:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _series_batches(reports: pl.DataFrame, size: int) -> list[list[str]]:
-    """Report ids in batches of about `size`, never splitting one agency's series.
-
-    The cross-year rules need to know whether a series has one report in a year, so a series
-    stays in one batch.
-    """
-    keyed = sorted(
+def _series(reports: pl.DataFrame) -> list[tuple[str, str]]:
+    """(series key, report id) of every report, sorted."""
+    return sorted(
         (series_key(agency_id, agency, source_file), report_id)
         for report_id, agency_id, agency, source_file in reports.select(
             "report_id", "agency_id", "agency", "source_file"
         ).iter_rows()
     )
-    batches: list[list[str]] = []
+
+
+def _series_batches(reports: pl.DataFrame, size: int) -> list[tuple[list[str], set[str]]]:
+    """Report ids in batches of about `size`, never splitting one agency's series, each with
+    the series keys it holds.
+
+    The cross-year rules need to know whether a series has one report in a year, so a series
+    stays in one batch.
+    """
+    batches: list[tuple[list[str], set[str]]] = []
     current: list[str] = []
+    keys: set[str] = set()
     previous_key = None
-    for key, report_id in keyed:
+    for key, report_id in _series(reports):
         if len(current) >= size and key != previous_key:
-            batches.append(current)
-            current = []
+            batches.append((current, keys))
+            current, keys = [], set()
         current.append(report_id)
+        keys.add(key)
         previous_key = key
     if current:
-        batches.append(current)
+        batches.append((current, keys))
     return batches
 
 
-def reconcile_year(layout: WarehouseLayout, year: int) -> pl.DataFrame:
+def reconcile_year(
+    layout: WarehouseLayout, year: int, batch_size: int = RECONCILE_BATCH
+) -> pl.DataFrame:
     """Every rule on the reports of one year; cross-year rules read the year before.
 
     Of the year before, only the reports and the figures the cross-year rules compare with
-    are read. The year's reports are evaluated in batches of RECONCILE_BATCH (whole agency
-    series), so memory does not grow with the size of a year.
+    are read. The year's reports are evaluated in batches of `batch_size` reports (whole agency
+    series), each with the reports of the year before of its own series only (a report is
+    paired with the report of its series the year before), so neither memory nor the work
+    of a batch grows with the size of a year.
     """
     earlier = _read_rows(
         layout.year_part("statistics", year - 1),
@@ -106,21 +117,27 @@ def reconcile_year(layout: WarehouseLayout, year: int) -> pl.DataFrame:
         pl.col("metric").is_in(sorted(earlier_year_metrics())),
     )
     earlier_reports = read_year_table(layout, "reports", year - 1)
+    earlier_series: dict[str, list[str]] = {}
+    for key, report_id in _series(earlier_reports):
+        earlier_series.setdefault(key, []).append(report_id)
     reports = read_year_table(layout, "reports", year)
     sections = read_year_table(layout, "sections", year)
     quarantine = read_year_table(layout, "quarantine/statistics", year)
     statistics_file = layout.year_part("statistics", year)
     prose_file = layout.year_part("prose_figures", year)
     frames = []
-    for batch in _series_batches(reports, RECONCILE_BATCH):
+    for batch, keys in _series_batches(reports, batch_size):
         wanted = pl.col("report_id").is_in(batch)
+        before = pl.col("report_id").is_in(
+            sorted(report_id for key in keys for report_id in earlier_series.get(key, ()))
+        )
         statistics = _read_rows(statistics_file, "statistics", year, wanted)
         prose = _read_rows(prose_file, "prose_figures", year, wanted)
         frames.append(
             reconcile(
-                pl.concat([earlier, statistics]),
+                pl.concat([earlier.filter(before), statistics]),
                 prose,
-                pl.concat([earlier_reports, reports.filter(wanted)]),
+                pl.concat([earlier_reports.filter(before), reports.filter(wanted)]),
                 years=[year],
                 sections=sections.filter(wanted),
                 quarantine=quarantine.filter(wanted),
