@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.extract import extract_document, extract_figures, screen_figures
@@ -20,6 +20,7 @@ from pipeline.frames import StatisticsFrame
 from pipeline.html import html_to_text, looks_like_html
 from pipeline.model import QUALIFIERS, STATISTICS_SCHEMA, VALUE_KINDS, Figure, to_frame
 from pipeline.segment import segment_document
+from pipeline.stages.columns import in_file_order
 from pipeline.text import parse_value, split_lines
 from tests.conftest import RAW_DIR
 
@@ -327,3 +328,34 @@ def test_hundreds_of_digits_are_not_a_figure():
     assert parse_value("9" * 400).kind == "text"
     text = f"2018年度政府信息公开工作年度报告\n一、概述\n全年共收到政府信息公开申请{'9' * 400}件。"
     check_document("digits.txt", text)
+
+
+_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["a.txt", "b.txt", "b.html", "c/d.txt"]),
+        st.sampled_from(["", "#1", "#2", "#10"]),
+        st.integers(0, 5),
+    ),
+    max_size=30,
+)
+
+
+@given(_ROWS, st.booleans())
+@example([("a.txt", "#2", 0), ("a.txt", "#1", 0)], False)  # one file, ordinals reversed
+@example([("b.txt", "", 0), ("a.txt", "", 0)], False)  # files reversed
+def test_in_file_order_is_the_stable_sort_by_file_and_ordinal(rows, presorted):
+    # A frame already in file order is returned as it is (no sort): that must never differ
+    # from the stable sort, whether the rows come sorted (a year parsed whole) or not.
+    frame = pl.DataFrame(
+        {
+            "report_id": [f"{name}{ordinal}" for name, ordinal, _ in rows],
+            "line": [line for _, _, line in rows],
+        },
+        schema={"report_id": pl.String(), "line": pl.Int64()},
+    )
+    ordinal = pl.col("report_id").str.extract(r"#(\d+)$", 1).cast(pl.Int64).fill_null(0)
+    expected = frame.sort(
+        [pl.col("report_id").str.replace(r"#(\d+)$", ""), ordinal], maintain_order=True
+    )
+    given_frame = expected if presorted else frame
+    assert in_file_order(given_frame).equals(expected)

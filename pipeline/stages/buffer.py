@@ -73,16 +73,14 @@ class YearBuffer:
         self._rows = 0
 
 
-def read_spilled(folder: Path, year: int) -> dict[str, pl.DataFrame]:
-    """The chunks of one year a `YearBuffer` spilled into `folder`, in write order."""
+def read_spilled(folder: Path, year: int, table: str) -> pl.DataFrame:
+    """One table of one year as a `YearBuffer` spilled it into `folder`, chunks in write order.
+
+    A table at a time: whoever assembles a year holds one table's chunks, not all of them.
+    """
     chunks = sorted(path for path in (folder / str(year)).glob("*") if path.is_dir())
-    frames: dict[str, pl.DataFrame] = {}
-    for table in PARSE_TABLES:
-        parts = [pl.read_ipc(chunk / _chunk_name(table)) for chunk in chunks]
-        frames[table] = (
-            pl.concat(parts) if parts else frame_from_columns(table, empty_columns()[table])
-        )
-    return frames
+    parts = [pl.read_ipc(chunk / _chunk_name(table)) for chunk in chunks]
+    return pl.concat(parts) if parts else frame_from_columns(table, empty_columns()[table])
 
 
 def _chunk_name(table: str) -> str:

@@ -145,6 +145,18 @@ def file_column(frame: pl.DataFrame) -> pl.Expr:
 
 
 def in_file_order(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rows ordered by file, then report ordinal; rows of one report keep their order."""
+    """Rows ordered by file, then report ordinal; rows of one report keep their order.
+
+    A frame already in that order (a year parsed whole comes so, file by file) is returned
+    as it is: a stable sort of sorted rows is the identity, and sorting a year's statistics
+    costs several times the frame's memory.
+    """
     ordinal = pl.col("report_id").str.extract(_ORDINAL, 1).cast(pl.Int64).fill_null(0)
-    return frame.sort([file_column(frame), ordinal], maintain_order=True)
+    keys = frame.select(file=file_column(frame), ordinal=ordinal)
+    file, before = pl.col("file"), pl.col("file").shift(1)
+    out_of_order = (file < before) | (
+        (file == before) & (pl.col("ordinal") < pl.col("ordinal").shift(1))
+    )
+    if keys.get_column("file").null_count() == 0 and not keys.select(out_of_order.any()).item():
+        return frame
+    return frame.sort([keys.get_column("file"), keys.get_column("ordinal")], maintain_order=True)

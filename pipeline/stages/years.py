@@ -136,23 +136,18 @@ def parse_files(
             yield result
 
 
-def merge_year(
-    previous: Mapping[str, pl.DataFrame], new: Mapping[str, pl.DataFrame], drop: Iterable[str]
-) -> dict[str, pl.DataFrame]:
-    """A year's tables: the previous rows of files not dropped, plus the new rows, in order.
+def merge_table(
+    previous: pl.DataFrame | None, fresh: pl.DataFrame, drop: Iterable[str]
+) -> pl.DataFrame:
+    """One table of a year: the previous rows of files not dropped, plus the new rows, in order.
 
     The order depends only on the rows (file, report ordinal, then reading order), so an
     incremental update writes the same bytes as a full rebuild.
     """
-    dropped = sorted(set(drop))
-    merged = {}
-    for table, fresh in new.items():
-        old = previous.get(table)
-        if old is not None and old.height:
-            old = old.filter(file_column(old).is_in(dropped).not_()).select(fresh.columns)
-            fresh = pl.concat([old, fresh])
-        merged[table] = in_file_order(fresh)
-    return merged
+    if previous is not None and previous.height:
+        kept = previous.filter(file_column(previous).is_in(sorted(set(drop))).not_())
+        fresh = pl.concat([kept.select(fresh.columns), fresh])
+    return in_file_order(fresh)
 
 
 _YEAR_CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
@@ -326,13 +321,16 @@ def write_year(job: YearJob) -> YearOutcome:
             remove_year_tables(layout, job.year, PARSE_TABLES)
             layout.manifest(PARSE_STAGE, job.year).unlink(missing_ok=True)
             return YearOutcome(job.year, removed=True)
-        new = read_spilled(Path(job.spill_dir), job.year)
-        previous = (
-            {}
-            if job.action == "rebuild"
-            else {table: read_year_table(layout, table, job.year) for table in PARSE_TABLES}
-        )
-        tables = merge_year(previous, new, job.drop)
+        # One table at a time, so that only the merged tables stay: a year's memory is about
+        # its tables once, plus the largest table's fresh rows while it is merged.
+        tables = {
+            table: merge_table(
+                None if job.action == "rebuild" else read_year_table(layout, table, job.year),
+                read_spilled(Path(job.spill_dir), job.year, table),
+                job.drop,
+            )
+            for table in PARSE_TABLES
+        }
         broken = {
             table: contract_errors(_YEAR_CONTRACTS[table], frame, f"{table} of {job.year}")
             for table, frame in tables.items()
