@@ -14,6 +14,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.model import RUNS_SCHEMA
+from pipeline.reconcile import reconcile
 from pipeline.stages.inventory import update_inventory
 from pipeline.stages.reconciliation import reconcile_year, update_reconciliation
 from pipeline.stages.years import plan_years, update_years
@@ -303,8 +304,9 @@ def test_a_year_whose_files_went_missing_is_rebuilt_not_merged_into_a_hole(
 
 def test_a_year_reconciled_series_by_series_gives_the_rows_of_one_batch(tmp_path: Path):
     # Each batch reads, of the year before, only the reports of its own series: the pairs of
-    # the cross-year rules, and so every row, must not depend on how a year is batched. A
-    # synthetic corpus: many agencies, each over consecutive years.
+    # the cross-year rules, and so every row, must not depend on how a year is batched. Nor
+    # on reading only the columns the rules read: the rows are those of `reconcile` over the
+    # whole tables. A synthetic corpus: many agencies, each over consecutive years.
     generate_corpus(150, tmp_path / "corpus", seed=3, workers=1)
     raw = tmp_path / "corpus" / "raw"
     layout = WarehouseLayout(tmp_path / "out")
@@ -315,6 +317,15 @@ def test_a_year_reconciled_series_by_series_gives_the_rows_of_one_batch(tmp_path
         whole = reconcile_year(layout, year, batch_size=1_000_000)
         assert reconcile_year(layout, year, batch_size=1).equals(whole), year
         assert reconcile_year(layout, year, batch_size=7).equals(whole), year
+        everything = reconcile(
+            read_table(layout, "statistics", [year - 1, year]),
+            read_table(layout, "prose_figures", [year]),
+            read_table(layout, "reports", [year - 1, year]),
+            years=[year],
+            sections=read_table(layout, "sections", [year]),
+            quarantine=read_table(layout, "quarantine/statistics", [year]),
+        )
+        assert whole.equals(everything), year
         pairs = whole.filter(pl.col("other_report_id").is_not_null())
         paired_series = max(paired_series, pairs.get_column("report_id").n_unique())
     assert paired_series > 1  # some year pairs several series with the year before

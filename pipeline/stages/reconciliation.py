@@ -104,18 +104,12 @@ def reconcile_year(
 ) -> pl.DataFrame:
     """Every rule on the reports of one year; cross-year rules read the year before.
 
-    Of the year before, only the reports and the figures the cross-year rules compare with
-    are read. The year's reports are evaluated in batches of `batch_size` reports (whole agency
-    series), each with the reports of the year before of its own series only (a report is
-    paired with the report of its series the year before), so neither memory nor the work
-    of a batch grows with the size of a year.
+    The year's reports are evaluated in batches of `batch_size` reports (whole agency series),
+    each read with the reports of the year before of its own series only (a report is paired
+    with the report of its series the year before), and of those only the figures the
+    cross-year rules compare with; of every figure, only the columns the rules read. So
+    neither memory nor the work of a batch grows with the size of a year.
     """
-    earlier = _read_rows(
-        layout.year_part("statistics", year - 1),
-        "statistics",
-        year - 1,
-        pl.col("metric").is_in(sorted(earlier_year_metrics())),
-    )
     earlier_reports = read_year_table(layout, "reports", year - 1)
     earlier_series: dict[str, list[str]] = {}
     for key, report_id in _series(earlier_reports):
@@ -123,6 +117,8 @@ def reconcile_year(
     reports = read_year_table(layout, "reports", year)
     sections = read_year_table(layout, "sections", year)
     quarantine = read_year_table(layout, "quarantine/statistics", year)
+    earlier_file = layout.year_part("statistics", year - 1)
+    earlier_metrics = pl.col("metric").is_in(sorted(earlier_year_metrics()))
     statistics_file = layout.year_part("statistics", year)
     prose_file = layout.year_part("prose_figures", year)
     frames = []
@@ -131,11 +127,12 @@ def reconcile_year(
         before = pl.col("report_id").is_in(
             sorted(report_id for key in keys for report_id in earlier_series.get(key, ()))
         )
+        earlier = _read_rows(earlier_file, "statistics", year - 1, before & earlier_metrics)
         statistics = _read_rows(statistics_file, "statistics", year, wanted)
         prose = _read_rows(prose_file, "prose_figures", year, wanted)
         frames.append(
             reconcile(
-                pl.concat([earlier.filter(before), statistics]),
+                pl.concat([earlier, statistics]),
                 prose,
                 pl.concat([earlier_reports.filter(before), reports.filter(wanted)]),
                 years=[year],
@@ -144,18 +141,41 @@ def reconcile_year(
             )
         )
     if not frames:
-        return reconcile(earlier, earlier.head(0), earlier_reports.head(0), years=[year])
+        empty = _read_rows(statistics_file, "statistics", year, pl.lit(False))
+        return reconcile(empty, empty, earlier_reports.head(0), years=[year])
     # Batches come in the order of their series keys, and rules in evaluation order: the
     # same rows in the same order on every run.
     return pl.concat(frames)
 
 
+# The columns of a figure the rules read (`pipeline/reconcile`): the printed text of a label or
+# value, its unit and its reader are for people, not for arithmetic, and not read here.
+RULE_COLUMNS = (
+    "report_id",
+    "metric",
+    "dimension",
+    "value",
+    "value_kind",
+    "qualifier",
+    "source_line",
+    "table_kind",
+    "note",
+    "part_of",
+)
+
+
 def _read_rows(path: Path, table: str, year: int, wanted: pl.Expr) -> pl.DataFrame:
-    schema = YEAR_TABLES[table]
+    """The rows of a year's figures table that `wanted` selects, the columns of RULE_COLUMNS."""
+    schema = {
+        name: dtype
+        for name, dtype in YEAR_TABLES[table].items()
+        if name in RULE_COLUMNS or name == "report_year"
+    }
     if not path.exists():
         return pl.DataFrame(schema=schema)
     frame = (
         pl.scan_parquet(path)
+        .select(RULE_COLUMNS)
         .filter(wanted)
         .with_columns(pl.lit(year, dtype=pl.Int32).alias("report_year"))
         .collect()
