@@ -10,6 +10,7 @@ The columns of each contract are derived from its table's declaration in `pipeli
 """
 
 from pipeline.frames.parse import (
+    REPORT_LOCAL_CONTRACTS,
     DocumentsFrame,
     QuarantineFrame,
     ReportsFrame,
@@ -20,6 +21,7 @@ from pipeline.frames.parse import (
 from pipeline.frames.reconciliation import ReconciliationFrame, ReportArithmeticFrame
 
 __all__ = [
+    "REPORT_LOCAL_CONTRACTS",
     "DocumentsFrame",
     "QuarantineFrame",
     "ReconciliationFrame",

@@ -87,3 +87,11 @@ class TableRowsFrame(contract_base(TABLE_ROWS)):
     def rows_are_unique(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """A line is one row of one report."""
         return data.lazyframe.select(pl.struct("report_id", "source_line").is_duplicated().not_())
+
+
+# Contracts none of whose checks looks beyond one report's rows: a frame holds one when the
+# rows of each of its reports do (`pipeline.stages.contracts` validates a large frame a slice
+# of whole reports at a time). A check added to one of them must keep to one report.
+REPORT_LOCAL_CONTRACTS: frozenset[type[pa.DataFrameModel]] = frozenset(
+    {SectionsFrame, StatisticsFrame, TableRowsFrame}
+)

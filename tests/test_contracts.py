@@ -1,0 +1,103 @@
+"""A large frame of a report-local contract is validated a slice of whole reports at a time:
+the failure cases must be those of the whole frame validated at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipeline.frames import REPORT_LOCAL_CONTRACTS, StatisticsFrame, TableRowsFrame
+from pipeline.model import TABLE_ROWS_SCHEMA
+from pipeline.stages.contracts import _report_slices, contract_errors, failure_cases
+from tests.support.corpus import parse_corpus
+
+WHOLE = 10**9  # rows at once: the whole frame in one validation
+
+
+@pytest.fixture(scope="module")
+def statistics(raw_dir: Path) -> pl.DataFrame:
+    frame = parse_corpus(raw_dir)["statistics"]
+    assert frame.get_column("report_id").n_unique() > 10
+    return frame
+
+
+def _sorted(cases: pl.DataFrame | None) -> pl.DataFrame:
+    assert cases is not None
+    return cases.select(pl.all().cast(pl.String)).sort(pl.all(), nulls_last=True)
+
+
+def test_slices_hold_whole_reports_and_cover_the_frame(statistics: pl.DataFrame):
+    slices = list(_report_slices(statistics, 100))
+    assert len(slices) > 3
+    assert [offset for offset, _ in slices] == [0] + [o + n for o, n in slices[:-1]]
+    assert sum(length for _, length in slices) == statistics.height
+    ids = statistics.get_column("report_id")
+    for offset, _length in slices[1:]:
+        assert ids[offset] != ids[offset - 1]  # never inside a report
+
+
+def test_a_valid_frame_holds_in_slices(statistics: pl.DataFrame):
+    assert StatisticsFrame in REPORT_LOCAL_CONTRACTS
+    assert failure_cases(StatisticsFrame, statistics, 50) is None
+    assert contract_errors(StatisticsFrame, statistics, "statistics", 50) == []
+
+
+def _break(statistics: pl.DataFrame) -> pl.DataFrame:
+    """A negative count in the first report, one figure twice in the last (next to itself),
+    and a value without a number kind in the middle."""
+    rows = statistics.with_row_index("_row")
+    last = rows.filter(pl.col("report_id") == rows.get_column("report_id")[-1]).head(1)
+    middle = statistics.height // 2
+    broken = pl.concat([rows, last]).sort("_row", maintain_order=True).drop("_row")
+    return broken.with_columns(
+        value=pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(-5.0)).otherwise(pl.col("value")),
+        value_kind=pl.when(pl.int_range(pl.len()) == middle)
+        .then(pl.lit("empty"))
+        .otherwise(pl.col("value_kind")),
+    )
+
+
+def test_breaches_found_in_slices_are_those_of_the_whole_frame(statistics: pl.DataFrame):
+    broken = _break(statistics)
+    whole = failure_cases(StatisticsFrame, broken, WHOLE)
+    assert whole is not None
+    checks = set(whole.get_column("check").to_list())
+    assert {"key_is_unique", "counts_are_not_negative", "value_matches_kind"} <= checks
+    assert len(list(_report_slices(broken, 50))) > 3
+    assert _sorted(failure_cases(StatisticsFrame, broken, 50)).equals(_sorted(whole))
+    message = contract_errors(StatisticsFrame, broken, "statistics", 50)
+    assert f"{whole.height} failure case(s)" in message[0]
+
+
+def test_a_breach_of_the_schema_is_counted_once(statistics: pl.DataFrame):
+    broken = statistics.with_columns(pl.col("source_line").cast(pl.Int64()))
+    whole = failure_cases(StatisticsFrame, broken, WHOLE)
+    sliced = failure_cases(StatisticsFrame, broken, 50)
+    assert whole is not None and sliced is not None
+    assert _sorted(sliced).equals(_sorted(whole))
+
+
+def test_reports_whose_rows_are_apart_are_validated_whole(statistics: pl.DataFrame):
+    # Reports interleaved: a slice would hold part of a report, so no slicing; a figure
+    # printed twice far apart is still found.
+    first = statistics.get_column("report_id")[0]
+    twice = pl.concat([statistics, statistics.filter(pl.col("report_id") == first).head(1)])
+    assert list(_report_slices(twice, 50)) == [(0, twice.height)]
+    cases = failure_cases(StatisticsFrame, twice, 50)
+    assert cases is not None
+    assert "key_is_unique" in cases.get_column("check").to_list()
+
+
+def test_table_rows_are_a_report_local_contract(statistics: pl.DataFrame):
+    rows = (
+        statistics.filter(pl.col("table_kind") != "prose")
+        .select(list(TABLE_ROWS_SCHEMA))
+        .unique(maintain_order=True)
+    )
+    assert TableRowsFrame in REPORT_LOCAL_CONTRACTS
+    doubled = pl.concat([rows, rows.tail(1)])
+    whole = failure_cases(TableRowsFrame, doubled, WHOLE)
+    assert whole is not None
+    assert _sorted(failure_cases(TableRowsFrame, doubled, 20)).equals(_sorted(whole))
