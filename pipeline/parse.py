@@ -18,7 +18,7 @@ from pipeline.catalogue import metrics
 from pipeline.documents import decode_document
 from pipeline.extract import extract_figures
 from pipeline.model import Figure, Rejected, Report, Section
-from pipeline.segment import SegmentedReport, segment_document
+from pipeline.segment import ReportYear, SegmentedReport, report_years, segment_document
 from pipeline.years import first_year, last_year
 
 
@@ -64,28 +64,37 @@ class FileParse:
     by_year: dict[int, YearRecords]
 
 
-def _segment(
-    source_file: str, data: bytes
-) -> tuple[str | None, list[SegmentedReport], Problem | None]:
+def _decode(source_file: str, data: bytes) -> tuple[str | None, str | None, Problem | None]:
     text, encoding, problem = decode_document(source_file, data)
     if text is None:
         assert problem is not None
-        return encoding, [], Problem(None, "documents", problem)
+        return None, encoding, Problem(None, "documents", problem)
+    return text, encoding, None
+
+
+NO_REPORT = Problem(
+    None, "reports", Rejected("no_report", "no report text found in the file", None, "")
+)
+
+
+def _segment(
+    source_file: str, data: bytes
+) -> tuple[str | None, list[SegmentedReport], Problem | None]:
+    text, encoding, problem = _decode(source_file, data)
+    if text is None:
+        return encoding, [], problem
     found = segment_document(source_file, text)
-    if not found:
-        return (
-            encoding,
-            [],
-            Problem(
-                None, "reports", Rejected("no_report", "no report text found in the file", None, "")
-            ),
-        )
-    return encoding, found, None
+    return encoding, found, None if found else NO_REPORT
 
 
-def _year_problem(segmented: SegmentedReport) -> Problem | None:
+def _dated(segmented: SegmentedReport) -> ReportYear:
     report = segmented.report
     first = segmented.lines[0].raw[:200] if segmented.lines else ""
+    return ReportYear(report.report_id, report.report_year, report.line_start, first)
+
+
+def _year_problem(report: ReportYear) -> Problem | None:
+    first = report.first_line
     if report.report_year is None:
         return Problem(
             report.report_id,
@@ -157,18 +166,18 @@ def flag_implausible(figures: list[Figure]) -> tuple[list[Figure], list[Rejected
 
 
 def _scan(
-    data: bytes, encoding: str | None, found: list[SegmentedReport], problem: Problem | None
+    data: bytes, encoding: str | None, found: list[ReportYear], problem: Problem | None
 ) -> FileScan:
     problems = [problem] if problem else []
     years: set[int] = set()
     reports = 0
-    for segmented in found:
-        year_problem = _year_problem(segmented)
+    for report in found:
+        year_problem = _year_problem(report)
         if year_problem:
             problems.append(year_problem)
             continue
-        assert segmented.report.report_year is not None
-        years.add(segmented.report.report_year)
+        assert report.report_year is not None
+        years.add(report.report_year)
         reports += 1
     return FileScan(
         sha256=hashlib.sha256(data).hexdigest(),
@@ -186,7 +195,7 @@ def _parse(
     by_year: dict[int, YearRecords] = {}
     for segmented in found:
         report = segmented.report
-        if _year_problem(segmented) or report.report_year is None:
+        if _year_problem(_dated(segmented)) or report.report_year is None:
             continue
         if report.report_year not in years:
             continue
@@ -213,8 +222,14 @@ def _parse(
 
 
 def scan_file(source_file: str, data: bytes) -> FileScan:
-    """Hash, decode and segment one file: its report years and what could not be read."""
-    encoding, found, problem = _segment(source_file, data)
+    """Hash, decode and split one file into reports: their years and what could not be read.
+
+    Of each report only what dates it is read (`report_years`), split and dated as
+    `parse_file` does, so the years are those its reports land in."""
+    text, encoding, problem = _decode(source_file, data)
+    found = [] if text is None else report_years(source_file, text)
+    if text is not None and not found:
+        problem = NO_REPORT
     return _scan(data, encoding, found, problem)
 
 
@@ -227,5 +242,5 @@ def parse_file(source_file: str, data: bytes, years: Collection[int]) -> FilePar
 def scan_and_parse(source_file: str, data: bytes) -> tuple[FileScan, FileParse]:
     """`scan_file`, and `parse_file` of every year it found, decoding and segmenting once."""
     encoding, found, problem = _segment(source_file, data)
-    scan = _scan(data, encoding, found, problem)
+    scan = _scan(data, encoding, [_dated(segmented) for segmented in found], problem)
     return scan, _parse(source_file, scan.sha256, found, scan.report_years)

@@ -8,11 +8,13 @@ itself (year, agency, region, template, closing date, sections) is read by
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, replace
 
 from pipeline.agency import identify_agency
 from pipeline.model import Report, Section
 from pipeline.report_metadata import (
+    Metadata,
     detect_template,
     find_agency,
     find_dated_field,
@@ -109,12 +111,30 @@ def _trim(chunk: list[Line]) -> list[Line]:
     return body if sum(1 for line in body if line.text) >= 3 else []
 
 
-def describe_report(source_file: str, ordinal: int, lines: list[Line]) -> SegmentedReport:
-    """Read one report's metadata from its lines."""
+@dataclass(frozen=True, slots=True)
+class ReportYear:
+    """What the inventory records of a report: where it starts and which year it covers."""
+
+    report_id: str
+    report_year: int | None
+    line_start: int
+    first_line: str  # the raw text of its first line (for a quarantine row)
+
+
+def _dating(
+    lines: list[Line],
+) -> tuple[Metadata, Line | None, dt.date | None, int | None, str | None]:
+    """A report's metadata header, title, publication date and year (with its source)."""
     metadata = read_metadata(lines)
     title = find_title(lines, metadata)
     published = find_published_on(lines) or find_dated_field(lines) or metadata_date(metadata)
     year, year_source = find_year(lines, published, title)
+    return metadata, title, published, year, year_source
+
+
+def describe_report(source_file: str, ordinal: int, lines: list[Line]) -> SegmentedReport:
+    """Read one report's metadata from its lines."""
+    metadata, title, published, year, year_source = _dating(lines)
     agency, agency_source = find_agency(lines, title, metadata)
     region = find_region(lines, agency)
     identity = identify_agency(agency, region, "\n".join(line.text for line in lines))
@@ -143,3 +163,17 @@ def segment_document(source_file: str, text: str) -> list[SegmentedReport]:
     """All reports in one decoded source file, in file order."""
     chunks = split_reports(split_lines(text))
     return [describe_report(source_file, i, chunk) for i, chunk in enumerate(chunks, start=1)]
+
+
+def report_years(source_file: str, text: str) -> list[ReportYear]:
+    """The reports of one decoded file with their years, split and dated exactly as
+    `segment_document` does, without reading the rest of their metadata."""
+    return [
+        ReportYear(
+            make_report_id(source_file, ordinal),
+            _dating(chunk)[3],
+            chunk[0].number,
+            chunk[0].raw[:200],
+        )
+        for ordinal, chunk in enumerate(split_reports(split_lines(text)), start=1)
+    ]

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.parse import scan_and_parse, scan_file
 from pipeline.segment import segment_document
+from tests.conftest import RAW_DIR
+
+REALWORLD = Path(__file__).parent / "realworld"
 
 BODY = (
     "一、总体情况\n{year}年,我局认真贯彻落实《条例》。\n"
@@ -162,3 +170,52 @@ def test_the_start_of_a_statistics_period_is_not_the_report_year():
     )
     (report,) = segment_document("x.txt", text)
     assert (report.report.report_year, report.report.year_source) == (2008, "statistics_period")
+
+
+# --- the inventory's scan dates reports as the parse does -----------------------------------
+
+_SCAN_TITLES = (
+    "2019年政府信息公开工作年度报告",
+    "某某市人民政府办公室2021年政府信息公开工作年度报告",
+    "政府信息公开工作年度报告",
+    "标题: 2022年度政府信息公开工作报告",
+    "发布时间: 2023-01-15",
+    "2020年2月1日",
+    "",
+)
+
+
+def _scan_corpus() -> list[Path]:
+    folders = [RAW_DIR, REALWORLD / "labelled" / "raw", REALWORLD / "unlabelled"]
+    return sorted(path for folder in folders for path in folder.rglob("*") if path.is_file())
+
+
+def test_the_scan_dates_every_real_page_as_the_parse_does():
+    # `scan_file` reads of each report only what dates it; `scan_and_parse` segments it whole.
+    # Seeds and real pages of other sites: the same years, report counts and problems.
+    paths = _scan_corpus()
+    assert len(paths) > 40
+    years = set()
+    for path in paths:
+        data = path.read_bytes()
+        scan = scan_file(path.name, data)
+        assert scan == scan_and_parse(path.name, data)[0], path.name
+        years.update(scan.report_years)
+    assert len(years) > 5
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.sampled_from(_SCAN_TITLES), st.sampled_from(BODY.format(year=2019).split("\n"))
+        ),
+        min_size=0,
+        max_size=40,
+    ),
+    year=st.integers(1990, 2040),
+)
+def test_the_scan_dates_any_document_as_the_parse_does(lines: list[str], year: int):
+    text = "\n".join(lines).replace("2019", str(year))
+    data = text.encode("utf-8")
+    assert scan_file("x.txt", data) == scan_and_parse("x.txt", data)[0]
