@@ -50,12 +50,17 @@ def is_stale_staging(name: str) -> bool:
     return match is not None and not _alive(int(match[1]))
 
 
+# Rows per Parquet row group, fixed: left to the writer, row groups follow the frame's chunks
+# in memory, which follow how the work was split (tasks, spills), and so would the bytes.
+ROW_GROUP_ROWS = 1 << 17
+
+
 def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
     """Write a Parquet file beside its destination, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = staging_name(path)
     try:
-        frame.write_parquet(temporary, statistics=True)
+        frame.write_parquet(temporary, statistics=True, row_group_size=ROW_GROUP_ROWS)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -48,6 +48,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline.atomic_files import (
+    ROW_GROUP_ROWS,
     file_lock,
     is_stale_staging,
     sha256_file,
@@ -202,7 +203,7 @@ def write_year_tables(
             staging.mkdir()
             staged.append((staging, final))
             part = frame.drop("report_year") if "report_year" in frame.columns else frame
-            part.write_parquet(staging / PART_FILE, statistics=True)
+            part.write_parquet(staging / PART_FILE, statistics=True, row_group_size=ROW_GROUP_ROWS)
             hashes[table] = sha256_file(staging / PART_FILE)
         for staging, final in staged:
             swap_directory(staging, final)

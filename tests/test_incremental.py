@@ -18,7 +18,7 @@ from pipeline.reconcile import reconcile
 from pipeline.stages.inventory import update_inventory
 from pipeline.stages.reconciliation import reconcile_year, update_reconciliation
 from pipeline.stages.years import plan_years, update_years
-from pipeline.storage import WarehouseLayout, read_parquet, read_table
+from pipeline.storage import WarehouseLayout, read_parquet, read_table, write_year_tables
 from pipeline.years import all_years
 from tools.synth import generate_corpus
 
@@ -329,3 +329,18 @@ def test_a_year_reconciled_series_by_series_gives_the_rows_of_one_batch(tmp_path
         pairs = whole.filter(pl.col("other_report_id").is_not_null())
         paired_series = max(paired_series, pairs.get_column("report_id").n_unique())
     assert paired_series > 1  # some year pairs several series with the year before
+
+
+def test_a_year_table_has_the_same_bytes_however_it_was_chunked_in_memory(tmp_path: Path):
+    # A year's frames are made of the pieces the work was split into (tasks, spill chunks):
+    # the Parquet written, and so the manifests' hashes, must not depend on them.
+    rows = 300_000  # past one row group
+    frame = pl.DataFrame(
+        {"report_id": [f"f{i // 40:05d}.txt#1" for i in range(rows)], "source_line": range(rows)},
+        schema={"report_id": pl.String(), "source_line": pl.Int32()},
+    )
+    pieces = pl.concat([frame.slice(start, 999) for start in range(0, rows, 999)], rechunk=False)
+    assert pieces.n_chunks() > 100
+    one = write_year_tables(WarehouseLayout(tmp_path / "one"), 2020, {"table_rows": frame})
+    many = write_year_tables(WarehouseLayout(tmp_path / "many"), 2020, {"table_rows": pieces})
+    assert one == many
