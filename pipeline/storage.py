@@ -213,6 +213,54 @@ def write_year_tables(
     return hashes
 
 
+@dataclass(frozen=True, slots=True)
+class StagedTable:
+    """A year's table written in full beside its place, not yet swapped in."""
+
+    staging: Path
+    final: Path
+    sha256: str
+
+    def swap_in(self) -> None:
+        """Put the table in its place (the old one, if any, moved aside and removed)."""
+        swap_directory(self.staging, self.final)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def stage_year_table(
+    layout: WarehouseLayout, year: int, table: str, frames: Iterable[pl.DataFrame]
+) -> StagedTable:
+    """Write one table of a year frame by frame beside its `report_year=YYYY/` directory,
+    replacing nothing (`StagedTable.swap_in` does): a table made in parts never sits in
+    memory whole. No frame writes the empty table, with its schema."""
+    final = layout.year_dir(table, year)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = staging_name(final)
+    staging.mkdir()
+    path = staging / PART_FILE
+    writer: pq.ParquetWriter | None = None
+    try:
+        for frame in frames:
+            part = frame.drop("report_year", strict=False).to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(path, part.schema)
+            writer.write_table(part, row_group_size=ROW_GROUP_ROWS)
+        if writer is None:
+            empty = pl.DataFrame(schema=YEAR_TABLES[table]).drop("report_year", strict=False)
+            empty.write_parquet(path, statistics=True, row_group_size=ROW_GROUP_ROWS)
+        else:
+            writer.close()
+            writer = None
+        return StagedTable(staging, final, sha256_file(path))
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
 def remove_year_tables(layout: WarehouseLayout, year: int, tables: Iterable[str]) -> None:
     """Drop a year's directories of the given tables (the year no longer has any report)."""
     for table in tables:

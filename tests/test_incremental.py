@@ -15,10 +15,21 @@ import pytest
 from pipeline.cli import main
 from pipeline.model import RUNS_SCHEMA
 from pipeline.reconcile import reconcile
+from pipeline.stages import reconciliation as reconciliation_stage
 from pipeline.stages.inventory import update_inventory
-from pipeline.stages.reconciliation import reconcile_year, update_reconciliation
+from pipeline.stages.reconciliation import (
+    reconcile_batches,
+    reconcile_year,
+    update_reconciliation,
+)
 from pipeline.stages.years import plan_years, update_years
-from pipeline.storage import WarehouseLayout, read_parquet, read_table, write_year_tables
+from pipeline.storage import (
+    WarehouseLayout,
+    read_parquet,
+    read_table,
+    stored_years,
+    write_year_tables,
+)
 from pipeline.years import all_years
 from tools.synth import generate_corpus
 
@@ -302,16 +313,26 @@ def test_a_year_whose_files_went_missing_is_rebuilt_not_merged_into_a_hole(
     assert read_table(layout, "statistics", [2022]).equals(before)
 
 
-def test_a_year_reconciled_series_by_series_gives_the_rows_of_one_batch(tmp_path: Path):
-    # Each batch reads, of the year before, only the reports of its own series: the pairs of
-    # the cross-year rules, and so every row, must not depend on how a year is batched. Nor
-    # on reading only the columns the rules read: the rows are those of `reconcile` over the
-    # whole tables. A synthetic corpus: many agencies, each over consecutive years.
+@pytest.fixture(scope="module")
+def series_corpus(tmp_path_factory: pytest.TempPathFactory) -> WarehouseLayout:
+    """A parsed synthetic corpus: many agencies, each over consecutive years."""
+    tmp_path = tmp_path_factory.mktemp("series")
     generate_corpus(150, tmp_path / "corpus", seed=3, workers=1)
     raw = tmp_path / "corpus" / "raw"
     layout = WarehouseLayout(tmp_path / "out")
     update_inventory(layout, raw)
     update_years(layout, raw, all_years())
+    return layout
+
+
+def test_a_year_reconciled_series_by_series_gives_the_rows_of_one_batch(
+    series_corpus: WarehouseLayout,
+):
+    # Each batch reads, of the year before, only the reports of its own series: the pairs of
+    # the cross-year rules, and so every row, must not depend on how a year is batched. Nor
+    # on reading only the columns the rules read: the rows are those of `reconcile` over the
+    # whole tables.
+    layout = series_corpus
     paired_series = 0
     for year in all_years():
         whole = reconcile_year(layout, year, batch_size=1_000_000)
@@ -329,6 +350,52 @@ def test_a_year_reconciled_series_by_series_gives_the_rows_of_one_batch(tmp_path
         pairs = whole.filter(pl.col("other_report_id").is_not_null())
         paired_series = max(paired_series, pairs.get_column("report_id").n_unique())
     assert paired_series > 1  # some year pairs several series with the year before
+
+
+def test_a_year_reconciled_in_batches_is_written_batch_by_batch_as_one_table(
+    series_corpus: WarehouseLayout, monkeypatch: pytest.MonkeyPatch
+):
+    # Batches of 7 reports, each written as it comes: the stored table is the whole year's.
+    layout = series_corpus
+    monkeypatch.setattr(reconciliation_stage, "RECONCILE_BATCH", 7)
+    summary = update_reconciliation(layout, force=True)
+    assert summary.years_written and not summary.contract_errors
+    batches = 0
+    for year in summary.years_written:
+        whole = reconcile_year(layout, year, batch_size=1_000_000)
+        stored = read_table(layout, "reconciliation", [year]).select(whole.columns)
+        assert stored.equals(whole), year
+        batches = max(batches, len(list(reconcile_batches(layout, year))))
+    assert batches > 2
+    assert summary.evaluations_written == read_table(layout, "reconciliation").height
+
+
+def test_a_batch_that_breaks_the_contract_leaves_the_stored_year_as_it_was(
+    series_corpus: WarehouseLayout, monkeypatch: pytest.MonkeyPatch
+):
+    layout = series_corpus
+    update_reconciliation(layout, force=True)
+    before = snapshot(layout.root)
+    monkeypatch.setattr(reconciliation_stage, "RECONCILE_BATCH", 7)
+    original = reconciliation_stage.contract_errors
+    seen: list[int] = []
+
+    def breaks_the_third(model: type, frame: pl.DataFrame, what: str) -> list[str]:
+        seen.append(frame.height)
+        return ["broken on purpose"] if len(seen) == 3 else original(model, frame, what)
+
+    monkeypatch.setattr(reconciliation_stage, "contract_errors", breaks_the_third)
+    year = max(
+        stored_years(layout, "reconciliation"),
+        key=lambda year: len(list(reconcile_batches(layout, year, 7))),
+    )
+    summary = update_reconciliation(layout, [year], force=True, workers=1)
+    assert summary.contract_errors == ["broken on purpose"]
+    assert summary.years_written == []
+    assert len(seen) == 3  # the batches after a breach are not evaluated
+    assert snapshot(layout.root) == before
+    folder = layout.year_dir("reconciliation", year).parent
+    assert not [path.name for path in folder.iterdir() if path.name.startswith(".")]
 
 
 def test_a_year_table_has_the_same_bytes_however_it_was_chunked_in_memory(tmp_path: Path):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +20,13 @@ from pipeline.atomic_files import read_json, write_json_atomic
 from pipeline.frames import ReconciliationFrame
 from pipeline.pool import map_ordered
 from pipeline.progress import Progress
-from pipeline.reconcile import FAILED, earlier_year_metrics, reconcile, series_key
+from pipeline.reconcile import (
+    FAILED,
+    earlier_year_metrics,
+    reconcile,
+    results_frame,
+    series_key,
+)
 from pipeline.stages.contracts import contract_errors
 from pipeline.stages.years import PARSE_STAGE
 from pipeline.storage import (
@@ -29,8 +35,8 @@ from pipeline.storage import (
     WarehouseLayout,
     read_year_table,
     remove_year_tables,
+    stage_year_table,
     stored_years,
-    write_year_tables,
     year_locks,
 )
 from pipeline.versions import reconcile_version
@@ -100,11 +106,23 @@ def _series_batches(reports: pl.DataFrame, size: int) -> list[tuple[list[str], s
 
 
 def reconcile_year(
-    layout: WarehouseLayout, year: int, batch_size: int = RECONCILE_BATCH
+    layout: WarehouseLayout, year: int, batch_size: int | None = None
 ) -> pl.DataFrame:
-    """Every rule on the reports of one year; cross-year rules read the year before.
+    """Every rule on the reports of one year (`reconcile_batches`, in one frame)."""
+    frames = list(reconcile_batches(layout, year, batch_size))
+    if frames:
+        return pl.concat(frames)
+    return results_frame([])
 
-    The year's reports are evaluated in batches of `batch_size` reports (whole agency series),
+
+def reconcile_batches(
+    layout: WarehouseLayout, year: int, batch_size: int | None = None
+) -> Iterator[pl.DataFrame]:
+    """Every rule on the reports of one year, batch by batch; cross-year rules read the
+    year before.
+
+    The year's reports are evaluated in batches of `batch_size` (default `RECONCILE_BATCH`)
+    reports (whole agency series),
     each read with the reports of the year before of its own series only (a report is paired
     with the report of its series the year before), and of those only the figures the
     cross-year rules compare with; of every figure, only the columns the rules read. So
@@ -121,8 +139,9 @@ def reconcile_year(
     earlier_metrics = pl.col("metric").is_in(sorted(earlier_year_metrics()))
     statistics_file = layout.year_part("statistics", year)
     prose_file = layout.year_part("prose_figures", year)
-    frames = []
-    for batch, keys in _series_batches(reports, batch_size):
+    # Batches come in the order of their series keys, and rules in evaluation order: the
+    # same rows in the same order on every run, whatever the size of a batch.
+    for batch, keys in _series_batches(reports, batch_size or RECONCILE_BATCH):
         wanted = pl.col("report_id").is_in(batch)
         before = pl.col("report_id").is_in(
             sorted(report_id for key in keys for report_id in earlier_series.get(key, ()))
@@ -130,22 +149,14 @@ def reconcile_year(
         earlier = _read_rows(earlier_file, "statistics", year - 1, before & earlier_metrics)
         statistics = _read_rows(statistics_file, "statistics", year, wanted)
         prose = _read_rows(prose_file, "prose_figures", year, wanted)
-        frames.append(
-            reconcile(
-                pl.concat([earlier, statistics]),
-                prose,
-                pl.concat([earlier_reports.filter(before), reports.filter(wanted)]),
-                years=[year],
-                sections=sections.filter(wanted),
-                quarantine=quarantine.filter(wanted),
-            )
+        yield reconcile(
+            pl.concat([earlier, statistics]),
+            prose,
+            pl.concat([earlier_reports.filter(before), reports.filter(wanted)]),
+            years=[year],
+            sections=sections.filter(wanted),
+            quarantine=quarantine.filter(wanted),
         )
-    if not frames:
-        empty = _read_rows(statistics_file, "statistics", year, pl.lit(False))
-        return reconcile(empty, empty, earlier_reports.head(0), years=[year])
-    # Batches come in the order of their series keys, and rules in evaluation order: the
-    # same rows in the same order on every run.
-    return pl.concat(frames)
 
 
 # The columns of a figure the rules read (`pipeline/reconcile`): the printed text of a label or
@@ -193,30 +204,58 @@ class ReconcileOutcome:
     contract_errors: tuple[str, ...] = ()
 
 
+@dataclass(slots=True)
+class _Checked:
+    """A year's result batches as they pass its contract: counted, or the first breach."""
+
+    year: int
+    evaluations: int = 0
+    failures: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def passed(self, frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        for frame in frames:
+            self.errors = contract_errors(
+                ReconciliationFrame, frame, f"reconciliation of {self.year}"
+            )
+            if self.errors:
+                return
+            self.evaluations += frame.height
+            self.failures += frame.filter(FAILED).height
+            yield frame
+
+
 def reconcile_and_write(item: tuple[str, int]) -> ReconcileOutcome:
-    """Evaluate one year's rules and write them (in a worker: only counts travel back)."""
+    """Evaluate one year's rules and write them (in a worker: only counts travel back).
+
+    Each batch's results are checked against the contract and written as they come, so a
+    year's results never sit in memory whole; they replace the stored ones only when every
+    batch held."""
     root, year = item
     layout = WarehouseLayout(Path(root))
+    checked = _Checked(year)
     # Read under shared locks: no parse writes these years meanwhile. The signature read
     # here is the one stored with the result, so a year changed just after is redone next run.
     with year_locks(layout, [year - 1, year], shared=True):
         signature = reconciliation_signature(layout, year)
-        frame = reconcile_year(layout, year)
-    broken = contract_errors(ReconciliationFrame, frame, f"reconciliation of {year}")
-    if broken:
-        return ReconcileOutcome(year, contract_errors=tuple(broken))
+        staged = stage_year_table(
+            layout, year, "reconciliation", checked.passed(reconcile_batches(layout, year))
+        )
+    if checked.errors:
+        staged.discard()
+        return ReconcileOutcome(year, contract_errors=tuple(checked.errors))
     with year_locks(layout, [year], shared=False):
-        hashes = write_year_tables(layout, year, {"reconciliation": frame})
+        staged.swap_in()
         write_json_atomic(
             {
                 "stage": RECONCILIATION_STAGE,
                 "year": year,
                 "signature": signature,
-                "outputs": hashes,
+                "outputs": {"reconciliation": staged.sha256},
             },
             layout.manifest(RECONCILIATION_STAGE, year),
         )
-    return ReconcileOutcome(year, frame.height, frame.filter(FAILED).height)
+    return ReconcileOutcome(year, checked.evaluations, checked.failures)
 
 
 def update_reconciliation(
