@@ -121,12 +121,12 @@ def reconcile_batches(
     """Every rule on the reports of one year, batch by batch; cross-year rules read the
     year before.
 
-    The year's reports are evaluated in batches of `batch_size` (default `RECONCILE_BATCH`)
-    reports (whole agency series),
-    each read with the reports of the year before of its own series only (a report is paired
-    with the report of its series the year before), and of those only the figures the
-    cross-year rules compare with; of every figure, only the columns the rules read. So
-    neither memory nor the work of a batch grows with the size of a year.
+    The year's reports are evaluated in batches of `batch_size` reports (default
+    `RECONCILE_BATCH`; whole agency series), each read with the reports of the year before
+    of its own series only (a report is paired with the report of its series the year
+    before), and of those only the figures the cross-year rules compare with; of every
+    figure, only the columns the rules read. So neither memory nor the work of a batch
+    grows with the size of a year.
     """
     earlier_reports = read_year_table(layout, "reports", year - 1)
     earlier_series: dict[str, list[str]] = {}
