@@ -226,6 +226,7 @@ class StagedTable:
         swap_directory(self.staging, self.final)
 
     def discard(self) -> None:
+        """Remove the staged table; the one in place stays."""
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
@@ -234,7 +235,7 @@ def stage_year_table(
 ) -> StagedTable:
     """Write one table of a year frame by frame beside its `report_year=YYYY/` directory,
     replacing nothing (`StagedTable.swap_in` does): a table made in parts never sits in
-    memory whole. No frame writes the empty table, with its schema."""
+    memory whole. With no frame at all, the empty table is written, with its schema."""
     final = layout.year_dir(table, year)
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_name(final)
