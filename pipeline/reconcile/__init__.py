@@ -48,7 +48,13 @@ from pipeline.reconcile.catalogue import (
     rules,
 )
 from pipeline.reconcile.cross_year import ReportIdentity, previous_reports, series_key
-from pipeline.reconcile.frames import collect_readings, reconcile, report_facts, results_frame
+from pipeline.reconcile.frames import (
+    FIGURE_COLUMNS,
+    collect_readings,
+    reconcile,
+    report_facts,
+    results_frame,
+)
 from pipeline.reconcile.readings import Reading, ReportFacts, ReportReadings, RuleResult
 from pipeline.reconcile.timeliness import deadline_for
 
@@ -59,6 +65,7 @@ INSPECTION = pl.col("rule").str.starts_with("inspection.")
 
 __all__ = [
     "FAILED",
+    "FIGURE_COLUMNS",
     "INSPECTION",
     "KINDS",
     "RULES_PATH",

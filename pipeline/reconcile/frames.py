@@ -24,22 +24,27 @@ from pipeline.reconcile.cross_year import ReportIdentity, previous_reports, seri
 from pipeline.reconcile.figures import Figures
 from pipeline.reconcile.readings import Reading, ReportFacts, ReportReadings, RuleResult
 
+# The columns of a figure that make its `Reading`, in the order of its fields.
+READING_COLUMNS = (
+    "metric",
+    "dimension",
+    "value",
+    "value_kind",
+    "qualifier",
+    "source_line",
+    "table_kind",
+    "part_of",
+    "note",
+)
+# Every column of a figure the rules read: the printed text of a label or value, its unit and
+# its reader are for people, not for arithmetic (a stage reads only these).
+FIGURE_COLUMNS = ("report_id", *READING_COLUMNS)
+
 
 def _readings(frame: pl.DataFrame) -> Iterable[tuple[str, Reading]]:
-    columns = [
-        "metric",
-        "dimension",
-        "value",
-        "value_kind",
-        "qualifier",
-        "source_line",
-        "table_kind",
-        "part_of",
-        "note",
-    ]
     # Whole columns to Python lists, then one tuple per row: far cheaper than iter_rows.
     report_ids = frame.get_column("report_id").to_list()
-    values = [frame.get_column(name).to_list() for name in columns]
+    values = [frame.get_column(name).to_list() for name in READING_COLUMNS]
     yield from zip(report_ids, map(Reading._make, zip(*values, strict=True)), strict=True)
 
 

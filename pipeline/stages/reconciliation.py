@@ -22,6 +22,7 @@ from pipeline.pool import map_ordered
 from pipeline.progress import Progress
 from pipeline.reconcile import (
     FAILED,
+    FIGURE_COLUMNS,
     earlier_year_metrics,
     reconcile,
     results_frame,
@@ -159,34 +160,19 @@ def reconcile_batches(
         )
 
 
-# The columns of a figure the rules read (`pipeline/reconcile`): the printed text of a label or
-# value, its unit and its reader are for people, not for arithmetic, and not read here.
-RULE_COLUMNS = (
-    "report_id",
-    "metric",
-    "dimension",
-    "value",
-    "value_kind",
-    "qualifier",
-    "source_line",
-    "table_kind",
-    "note",
-    "part_of",
-)
-
-
 def _read_rows(path: Path, table: str, year: int, wanted: pl.Expr) -> pl.DataFrame:
-    """The rows of a year's figures table that `wanted` selects, the columns of RULE_COLUMNS."""
+    """The rows of a year's figures table that `wanted` selects, in the columns the rules
+    read (`FIGURE_COLUMNS`)."""
     schema = {
         name: dtype
         for name, dtype in YEAR_TABLES[table].items()
-        if name in RULE_COLUMNS or name == "report_year"
+        if name in FIGURE_COLUMNS or name == "report_year"
     }
     if not path.exists():
         return pl.DataFrame(schema=schema)
     frame = (
         pl.scan_parquet(path)
-        .select(RULE_COLUMNS)
+        .select(FIGURE_COLUMNS)
         .filter(wanted)
         .with_columns(pl.lit(year, dtype=pl.Int32).alias("report_year"))
         .collect()
