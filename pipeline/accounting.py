@@ -112,19 +112,44 @@ def account(layout: WarehouseLayout) -> Accounting:
     return result
 
 
-def table_row_accounting(
-    read: list[tuple[str, int]], statistics: pl.DataFrame, quarantine: pl.DataFrame
-) -> dict[str, Any]:
-    """Of the (report, line) table rows the readers took, which are in which table."""
-    in_statistics = set(statistics.select("report_id", "source_line").iter_rows())
-    in_quarantine = set(quarantine.select("report_id", "source_line").iter_rows())
-    taken = sorted(set(read))
-    lost = [pair for pair in taken if pair not in in_statistics and pair not in in_quarantine]
-    return {
-        "read": len(taken),
-        "in_statistics": sum(1 for pair in taken if pair in in_statistics),
-        "quarantined": sum(
-            1 for pair in taken if pair not in in_statistics and pair in in_quarantine
-        ),
-        "lost": [f"{report_id} line {line}" for report_id, line in lost[:MAX_LISTED]],
-    }
+_ROW_KEY = ["report_id", "source_line"]
+
+
+@dataclass(slots=True)
+class TableRowLedger:
+    """Of the (report, line) table rows the readers took, which are in which table.
+
+    Counted part by part as a year is written; each part holds whole reports (all of a
+    report's table rows, statistics and quarantine rows), so no row is counted twice.
+    """
+
+    read: int = 0
+    in_statistics: int = 0
+    quarantined: int = 0
+    lost: list[tuple[str, int]] = field(default_factory=list)
+
+    def add(
+        self, table_rows: pl.DataFrame, statistics: pl.DataFrame, quarantine: pl.DataFrame
+    ) -> None:
+        """Count the table rows of one part against its statistics and quarantine rows."""
+        taken = table_rows.select(_ROW_KEY).unique()
+        stored = statistics.select(_ROW_KEY).unique()
+        set_aside = quarantine.select(_ROW_KEY).unique()
+        kept = taken.join(stored, on=_ROW_KEY, how="semi", nulls_equal=True)
+        elsewhere = taken.join(stored, on=_ROW_KEY, how="anti", nulls_equal=True)
+        quarantined = elsewhere.join(set_aside, on=_ROW_KEY, how="semi", nulls_equal=True)
+        lost = elsewhere.join(set_aside, on=_ROW_KEY, how="anti", nulls_equal=True)
+        self.read += taken.height
+        self.in_statistics += kept.height
+        self.quarantined += quarantined.height
+        self.lost.extend(lost.sort(_ROW_KEY).head(MAX_LISTED).iter_rows())
+
+    def manifest(self) -> dict[str, Any]:
+        """The counts as a year's manifest keeps them (the first lost rows listed)."""
+        lost = sorted(self.lost)[:MAX_LISTED]
+        return {
+            "read": self.read,
+            "in_statistics": self.in_statistics,
+            "quarantined": self.quarantined,
+            "lost": [f"{report_id} line {line}" for report_id, line in lost],
+        }

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.atomic_files import (
@@ -193,24 +194,16 @@ def write_year_tables(
     aside and the new one renamed in. An empty frame still writes its file (with the schema),
     so "this year was read and held nothing" differs from "this year was never read".
     """
-    staged: list[tuple[Path, Path]] = []
-    hashes: dict[str, str] = {}
+    staged: dict[str, StagedTable] = {}
     try:
         for table, frame in tables.items():
-            final = layout.year_dir(table, year)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            staging = staging_name(final)
-            staging.mkdir()
-            staged.append((staging, final))
-            part = frame.drop("report_year") if "report_year" in frame.columns else frame
-            part.write_parquet(staging / PART_FILE, statistics=True, row_group_size=ROW_GROUP_ROWS)
-            hashes[table] = sha256_file(staging / PART_FILE)
-        for staging, final in staged:
-            swap_directory(staging, final)
+            staged[table] = stage_year_table(layout, year, table, [frame])
+        for staged_table in staged.values():
+            staged_table.swap_in()
     finally:
-        for staging, _ in staged:
-            shutil.rmtree(staging, ignore_errors=True)
-    return hashes
+        for staged_table in staged.values():
+            staged_table.discard()  # nothing is left of one swapped in
+    return {table: staged_table.sha256 for table, staged_table in staged.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,36 +223,90 @@ class StagedTable:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
+class YearTableWriter:
+    """One table of a year written frame by frame beside its `report_year=YYYY/` directory,
+    replacing nothing until `StagedTable.swap_in`: a table made in parts never sits in memory
+    whole.
+
+    Every year table is written by this class, in row groups of exactly `ROW_GROUP_ROWS` rows
+    (the last one shorter), each made contiguous before it is written: the bytes depend on the
+    rows only, not on how they were split into frames or chunks in memory, so a year rebuilt
+    from spill chunks, updated in memory or reconciled batch by batch writes what it would
+    have written whole. With no row at all, the file still holds the table's schema.
+    """
+
+    def __init__(self, layout: WarehouseLayout, year: int, table: str) -> None:
+        self.final = layout.year_dir(table, year)
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = staging_name(self.final)
+        self.staging.mkdir()
+        self._path = self.staging / PART_FILE
+        self._columns = [name for name in YEAR_TABLES[table] if name != "report_year"]
+        empty = pl.DataFrame(schema=YEAR_TABLES[table]).select(self._columns).to_arrow()
+        self._schema = empty.schema
+        self._writer: pq.ParquetWriter | None = pq.ParquetWriter(
+            self._path, self._schema, compression="zstd", write_statistics=True
+        )
+        self._held: list[pa.Table] = []
+        self._rows_held = 0
+
+    def write(self, frame: pl.DataFrame) -> None:
+        """Add the frame's rows (its `report_year`, if any, lives in the directory name)."""
+        part = frame.select(self._columns).to_arrow()
+        if part.schema != self._schema:
+            part = part.cast(self._schema)
+        self._held.append(part)
+        self._rows_held += part.num_rows
+        if self._rows_held >= ROW_GROUP_ROWS:
+            self._flush(final=False)
+
+    def _flush(self, *, final: bool) -> None:
+        assert self._writer is not None, "the table is already closed"
+        held = pa.concat_tables(self._held).combine_chunks()
+        start = 0
+        while held.num_rows - start >= ROW_GROUP_ROWS or (final and start < held.num_rows):
+            group = held.slice(start, ROW_GROUP_ROWS)
+            self._writer.write_table(group, row_group_size=ROW_GROUP_ROWS)
+            start += group.num_rows
+        rest = held.slice(start)
+        self._held = [rest] if rest.num_rows else []
+        self._rows_held = rest.num_rows
+
+    def close(self) -> StagedTable:
+        """Write what is held and close the file: the table, staged."""
+        try:
+            if self._held:
+                self._flush(final=True)
+            assert self._writer is not None, "the table is already closed"
+            self._writer.close()
+            self._writer = None
+        except BaseException:
+            self.discard()
+            raise
+        return StagedTable(self.staging, self.final, sha256_file(self._path))
+
+    def discard(self) -> None:
+        """Give up the table: nothing of it stays."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self._held = []
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
 def stage_year_table(
     layout: WarehouseLayout, year: int, table: str, frames: Iterable[pl.DataFrame]
 ) -> StagedTable:
-    """Write one table of a year frame by frame beside its `report_year=YYYY/` directory,
-    replacing nothing (`StagedTable.swap_in` does): a table made in parts never sits in
-    memory whole. With no frame at all, the empty table is written, with its schema."""
-    final = layout.year_dir(table, year)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = staging_name(final)
-    staging.mkdir()
-    path = staging / PART_FILE
-    writer: pq.ParquetWriter | None = None
+    """Write one table of a year frame by frame (`YearTableWriter`), replacing nothing
+    (`StagedTable.swap_in` does). With no frame at all, the empty table is written."""
+    writer = YearTableWriter(layout, year, table)
     try:
         for frame in frames:
-            part = frame.drop("report_year", strict=False).to_arrow()
-            if writer is None:
-                writer = pq.ParquetWriter(path, part.schema)
-            writer.write_table(part, row_group_size=ROW_GROUP_ROWS)
-        if writer is None:
-            empty = pl.DataFrame(schema=YEAR_TABLES[table]).drop("report_year", strict=False)
-            empty.write_parquet(path, statistics=True, row_group_size=ROW_GROUP_ROWS)
-        else:
-            writer.close()
-            writer = None
-        return StagedTable(staging, final, sha256_file(path))
+            writer.write(frame)
     except BaseException:
-        if writer is not None:
-            writer.close()
-        shutil.rmtree(staging, ignore_errors=True)
+        writer.discard()
         raise
+    return writer.close()
 
 
 def remove_year_tables(layout: WarehouseLayout, year: int, tables: Iterable[str]) -> None:

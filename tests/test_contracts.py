@@ -1,5 +1,6 @@
-"""A large frame of a report-local contract is validated a slice of whole reports at a time:
-the failure cases must be those of the whole frame validated at once."""
+"""A large frame of a report-local contract is validated a slice of whole reports at a time,
+and a table written part by part is checked part by part: the failure cases must be those of
+the whole frame validated at once."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.frames import REPORT_LOCAL_CONTRACTS, StatisticsFrame, TableRowsFrame
+from pipeline.frames import REPORT_LOCAL_CONTRACTS, ReportsFrame, StatisticsFrame, TableRowsFrame
 from pipeline.model import TABLE_ROWS_SCHEMA
-from pipeline.stages.contracts import _report_slices, contract_errors, failure_cases
+from pipeline.stages.contracts import (
+    ContractCheck,
+    _report_slices,
+    contract_errors,
+    failure_cases,
+)
 from tests.support.corpus import parse_corpus
 
 WHOLE = 10**9  # rows at once: the whole frame in one validation
@@ -101,3 +107,56 @@ def test_table_rows_are_a_report_local_contract(statistics: pl.DataFrame):
     whole = failure_cases(TableRowsFrame, doubled, WHOLE)
     assert whole is not None
     assert _sorted(failure_cases(TableRowsFrame, doubled, 20)).equals(_sorted(whole))
+
+
+def _parts_of_whole_reports(frame: pl.DataFrame, reports_per_part: int) -> list[pl.DataFrame]:
+    ids = frame.get_column("report_id").unique(maintain_order=True).to_list()
+    groups = [
+        ids[start : start + reports_per_part] for start in range(0, len(ids), reports_per_part)
+    ]
+    parts = [frame.filter(pl.col("report_id").is_in(group)) for group in groups]
+    assert pl.concat(parts).equals(frame)
+    return parts
+
+
+def test_a_table_checked_part_by_part_has_the_breaches_of_the_whole(statistics: pl.DataFrame):
+    broken = _break(statistics)
+    whole = failure_cases(StatisticsFrame, broken, WHOLE)
+    check = ContractCheck(StatisticsFrame, "statistics", 50)
+    parts = _parts_of_whole_reports(broken, 3)
+    assert len(parts) > 3
+    for part in parts:
+        check.add(part)
+    assert not check.holds_so_far
+    # the same cases, row numbers counted over the whole table
+    assert _sorted(check.failure_cases()).equals(_sorted(whole))
+    [message] = check.messages()
+    assert message.startswith(f"statistics breaks StatisticsFrame: {whole.height} failure case(s)")
+
+
+def test_a_schema_breach_in_every_part_is_counted_once(statistics: pl.DataFrame):
+    broken = statistics.with_columns(pl.col("source_line").cast(pl.Int64()))
+    check = ContractCheck(StatisticsFrame, "statistics")
+    for part in _parts_of_whole_reports(broken, 4):
+        check.add(part)
+    assert _sorted(check.failure_cases()).equals(
+        _sorted(failure_cases(StatisticsFrame, broken, WHOLE))
+    )
+
+
+def test_a_contract_that_looks_across_reports_is_checked_on_every_part_together(
+    raw_dir: Path,
+):
+    # Reports: one report id twice, in two parts: neither part breaks the contract alone.
+    reports = parse_corpus(raw_dir)["reports"]
+    assert ReportsFrame not in REPORT_LOCAL_CONTRACTS
+    first, second = reports.head(2), pl.concat([reports.slice(2), reports.head(1)])
+    check = ContractCheck(ReportsFrame, "reports")
+    check.add(first)
+    check.add(second)
+    assert check.holds_so_far  # nothing validated before the end
+    assert failure_cases(ReportsFrame, first) is None
+    assert failure_cases(ReportsFrame, second) is None
+    cases = check.failure_cases()
+    assert cases is not None
+    assert _sorted(cases).equals(_sorted(failure_cases(ReportsFrame, pl.concat([first, second]))))

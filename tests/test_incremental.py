@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,7 @@ from pipeline.cli import main
 from pipeline.model import RUNS_SCHEMA
 from pipeline.reconcile import reconcile
 from pipeline.stages import reconciliation as reconciliation_stage
+from pipeline.stages import years as years_stage
 from pipeline.stages.inventory import update_inventory
 from pipeline.stages.reconciliation import (
     reconcile_batches,
@@ -271,12 +273,20 @@ def test_serial_and_parallel_runs_write_the_same_bytes(raw: Path, tmp_path: Path
     assert tables(tmp_path / "serial") == tables(tmp_path / "parallel")
 
 
-def test_spilling_parsed_rows_to_disk_writes_the_same_bytes(raw: Path, tmp_path: Path):
+def test_spilling_parsed_rows_to_disk_writes_the_same_bytes(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     chunks = {}
-    for name, spill_rows in (("held", None), ("spilled", 1)):
+    for name, spill_rows, part_rows in (
+        ("held", None, years_stage.PART_ROWS),
+        ("spilled", 1, years_stage.PART_ROWS),
+        ("in parts", 1, 1),
+    ):
         layout = WarehouseLayout(tmp_path / name)
         update_inventory(layout, raw)
-        # spill_rows=1: spilled after every file, so a year is read back from several chunks.
+        # spill_rows=1: spilled after every file, so a year is read back from several chunks;
+        # part_rows=1: and validated, counted and written one chunk at a time.
+        monkeypatch.setattr(years_stage, "PART_ROWS", part_rows)
         parsed = update_years(layout, raw, all_years(), spill_rows=spill_rows)
         update_reconciliation(layout)
         chunks[name] = parsed.chunks_spilled
@@ -285,6 +295,44 @@ def test_spilling_parsed_rows_to_disk_writes_the_same_bytes(raw: Path, tmp_path:
     assert chunks["spilled"] > chunks["held"]
     held = {k: v[1] for k, v in snapshot(tmp_path / "held").items()}
     assert held == {k: v[1] for k, v in snapshot(tmp_path / "spilled").items()}
+    assert held == {k: v[1] for k, v in snapshot(tmp_path / "in parts").items()}
+
+
+def test_a_part_that_breaks_its_contract_leaves_the_stored_year_as_it_was(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # A year rebuilt one spill chunk (one file) at a time: a breach in its second part (a
+    # negative count) writes nothing of the year, and no staging folder is left behind.
+    layout = WarehouseLayout(tmp_path / "warehouse")
+    update_inventory(layout, raw)
+    update_years(layout, raw, all_years())
+    before = snapshot(layout.root)
+    files = (
+        read_table(layout, "reports").group_by("report_year").agg(pl.col("source_file").n_unique())
+    )
+    year = files.sort("source_file", descending=True).get_column("report_year")[0]
+    original = years_stage.spilled_parts
+    seen: list[int] = []
+
+    def second_broken(folder: Path, of: int, rows: int) -> Iterator[dict[str, pl.DataFrame]]:
+        for part in original(folder, of, rows):
+            seen.append(part["statistics"].height)
+            if len(seen) == 2:
+                negative = pl.when(pl.int_range(pl.len()) == 0).then(-5.0).otherwise("value")
+                part["statistics"] = part["statistics"].with_columns(value=negative)
+            yield part
+
+    monkeypatch.setattr(years_stage, "PART_ROWS", 1)
+    monkeypatch.setattr(years_stage, "spilled_parts", second_broken)
+    summary = update_years(layout, raw, [year], force=True, spill_rows=1)
+    assert len(seen) > 2 and all(seen[:2])
+    assert summary.years_written == []
+    [message] = summary.contract_errors["statistics"]
+    assert message.startswith(f"statistics of {year} breaks StatisticsFrame: 1 failure case(s)")
+    assert snapshot(layout.root) == before
+    for table in ("statistics", "reports"):
+        folder = layout.year_dir(table, year).parent
+        assert not [path.name for path in folder.iterdir() if path.name.startswith(".")]
 
 
 def test_an_emptied_raw_directory_is_refused_not_taken_as_deleting_everything(

@@ -12,6 +12,7 @@ IPC without compression (measured: about two thirds of the CPU of a Parquet spil
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -81,6 +82,32 @@ def read_spilled(folder: Path, year: int, table: str) -> pl.DataFrame:
     chunks = sorted(path for path in (folder / str(year)).glob("*") if path.is_dir())
     parts = [pl.read_ipc(chunk / _chunk_name(table)) for chunk in chunks]
     return pl.concat(parts) if parts else frame_from_columns(table, empty_columns()[table])
+
+
+def spilled_parts(folder: Path, year: int, rows: int) -> Iterator[dict[str, pl.DataFrame]]:
+    """A year's tables as a `YearBuffer` spilled them into `folder`, in parts of consecutive
+    chunks of at least `rows` rows over all tables (the last part may be smaller): the year
+    in file order, never in memory whole.
+
+    A chunk holds whole files (the buffer spills between files), so a part holds each of its
+    reports whole, in every table.
+    """
+    chunks = sorted(path for path in (folder / str(year)).glob("*") if path.is_dir())
+    held: list[dict[str, pl.DataFrame]] = []
+    held_rows = 0
+    for chunk in chunks:
+        tables = {table: pl.read_ipc(chunk / _chunk_name(table)) for table in PARSE_TABLES}
+        held.append(tables)
+        held_rows += sum(frame.height for frame in tables.values())
+        if held_rows >= rows:
+            yield _joined(held)
+            held, held_rows = [], 0
+    if held:
+        yield _joined(held)
+
+
+def _joined(parts: list[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    return {table: pl.concat([part[table] for part in parts]) for table in PARSE_TABLES}
 
 
 def _chunk_name(table: str) -> str:

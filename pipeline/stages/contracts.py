@@ -28,11 +28,61 @@ def contract_errors(
     rows_at_once: int = VALIDATE_ROWS,
 ) -> list[str]:
     """The frame's breaches of its Pandera contract, as messages (empty when it holds)."""
-    cases = failure_cases(model, frame, rows_at_once)
-    if cases is None:
-        return []
-    shown = cases.head(MAX_ERRORS_SHOWN).select(pl.all().cast(pl.String)).to_dicts()
-    return [f"{what} breaks {model.__name__}: {cases.height} failure case(s), e.g. {shown}"]
+    check = ContractCheck(model, what, rows_at_once)
+    check.add(frame)
+    return check.messages()
+
+
+class ContractCheck:
+    """A table's breaches of its contract, checked part by part as the table is written.
+
+    Each part of a report-local contract (`REPORT_LOCAL_CONTRACTS`) is validated as it comes
+    and let go; the parts must hold whole reports (a report's rows in one part). The parts of
+    any other contract are held and validated together at the end. Either way the failure
+    cases, row numbers included, are those of the whole table validated at once.
+    """
+
+    def __init__(
+        self, model: type[pa.DataFrameModel], what: str, rows_at_once: int = VALIDATE_ROWS
+    ) -> None:
+        self.model = model
+        self.what = what
+        self._rows_at_once = rows_at_once
+        self._found: list[pl.DataFrame] = []
+        self._held: list[pl.DataFrame] = []
+        self._rows = 0
+
+    def add(self, part: pl.DataFrame) -> None:
+        """Check the next rows of the table."""
+        if self.model in REPORT_LOCAL_CONTRACTS:
+            self._found.extend(_slice_cases(self.model, part, self._rows, self._rows_at_once))
+        else:
+            self._held.append(part)
+        self._rows += part.height
+
+    @property
+    def holds_so_far(self) -> bool:
+        """No breach found yet (the parts held for the end are not validated yet)."""
+        return not self._found
+
+    def failure_cases(self) -> pl.DataFrame | None:
+        """Pandera's failure cases of every part added so far, None when they hold."""
+        found = list(self._found)
+        if self._held:
+            whole = pl.concat(self._held) if len(self._held) > 1 else self._held[0]
+            found.extend(_slice_cases(self.model, whole, 0, self._rows_at_once))
+        return _combined(found)
+
+    def messages(self) -> list[str]:
+        """The breaches as messages (empty when the contract holds)."""
+        cases = self.failure_cases()
+        if cases is None:
+            return []
+        shown = cases.head(MAX_ERRORS_SHOWN).select(pl.all().cast(pl.String)).to_dicts()
+        return [
+            f"{self.what} breaks {self.model.__name__}: {cases.height} failure case(s), "
+            f"e.g. {shown}"
+        ]
 
 
 def failure_cases(
@@ -45,6 +95,13 @@ def failure_cases(
     each report's rows together: the cases are those of the whole frame at once (a breach
     of the schema itself counted once), listed slice by slice.
     """
+    return _combined(_slice_cases(model, frame, 0, rows_at_once))
+
+
+def _slice_cases(
+    model: type[pa.DataFrameModel], frame: pl.DataFrame, first_row: int, rows_at_once: int
+) -> list[pl.DataFrame]:
+    """The failure cases of each slice of the frame, rows numbered from `first_row`."""
     slices = (
         _report_slices(frame, rows_at_once)
         if model in REPORT_LOCAL_CONTRACTS
@@ -57,8 +114,12 @@ def failure_cases(
         except pandera.errors.SchemaErrors as errors:
             cases = errors.failure_cases
             if "index" in cases.columns:
-                cases = cases.with_columns(pl.col("index") + offset)
+                cases = cases.with_columns(pl.col("index") + first_row + offset)
             found.append(cases)
+    return found
+
+
+def _combined(found: list[pl.DataFrame]) -> pl.DataFrame | None:
     if not found:
         return None
     cases = pl.concat(found, how="diagonal_relaxed")

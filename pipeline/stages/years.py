@@ -21,7 +21,7 @@ from typing import Any
 import pandera.polars as pa
 import polars as pl
 
-from pipeline.accounting import table_row_accounting
+from pipeline.accounting import TableRowLedger
 from pipeline.atomic_files import read_json, write_json_atomic
 from pipeline.documents import read_raw_file, unreadable
 from pipeline.frames import (
@@ -35,18 +35,19 @@ from pipeline.model import DOCUMENTS_SCHEMA
 from pipeline.parse import parse_file
 from pipeline.pool import map_ordered
 from pipeline.progress import Progress
-from pipeline.stages.buffer import YearBuffer, read_spilled
+from pipeline.stages.buffer import YearBuffer, read_spilled, spilled_parts
 from pipeline.stages.columns import FileColumns, file_column, file_columns, in_file_order
-from pipeline.stages.contracts import contract_errors
+from pipeline.stages.contracts import ContractCheck
 from pipeline.storage import (
     PARSE_TABLES,
+    StagedTable,
     WarehouseLayout,
+    YearTableWriter,
     read_parquet,
     read_year_table,
     remove_leftovers,
     remove_year_tables,
     scratch_dir,
-    write_year_tables,
     year_locks,
 )
 from pipeline.versions import parser_version
@@ -54,6 +55,11 @@ from pipeline.versions import parser_version
 log = logging.getLogger(__name__)
 
 PARSE_STAGE = "parse"
+
+# Rows (over all tables) of the parts a rebuilt year is validated and written in. Measured on
+# the largest year of the 100k corpus (2.3 million figures): parts of 100k rows peak at 0.68 GB
+# in 3.1 s, of 250k at 0.93 GB in 2.7 s, the year whole at 1.07 GB in 2.8 s.
+PART_ROWS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,36 +320,38 @@ class YearOutcome:
 
 def write_year(job: YearJob) -> YearOutcome:
     """Assemble one year from this run's parse and the stored partition, validate it, and
-    write it whole (tables, then the manifest) or not at all."""
+    write it whole (tables, then the manifest) or not at all.
+
+    A rebuilt year is read from the spill chunks a part of whole files at a time, each part
+    validated, counted and written as it comes: the writer holds a part, not the year. An
+    updated year is merged in memory with the stored rows (one part)."""
     layout = WarehouseLayout(Path(job.root))
     with year_locks(layout, [job.year], shared=False):
         if job.action == "remove":
             remove_year_tables(layout, job.year, PARSE_TABLES)
             layout.manifest(PARSE_STAGE, job.year).unlink(missing_ok=True)
             return YearOutcome(job.year, removed=True)
-        # One table at a time, so that only the merged tables stay: a year's memory is about
-        # its tables once, plus the largest table's fresh rows while it is merged.
-        tables = {
-            table: merge_table(
-                None if job.action == "rebuild" else read_year_table(layout, table, job.year),
-                read_spilled(Path(job.spill_dir), job.year, table),
-                job.drop,
+        spill_dir = Path(job.spill_dir)
+        parts = (
+            (
+                {table: in_file_order(frame) for table, frame in part.items()}
+                for part in spilled_parts(spill_dir, job.year, PART_ROWS)
             )
-            for table in PARSE_TABLES
-        }
-        broken = {
-            table: contract_errors(_YEAR_CONTRACTS[table], frame, f"{table} of {job.year}")
-            for table, frame in tables.items()
-        }
-        errors = {table: messages for table, messages in broken.items() if messages}
-        if errors:
-            return YearOutcome(job.year, contract_errors=errors)  # the old partition stays
-        ledger = table_row_accounting(
-            list(tables["table_rows"].iter_rows()),
-            tables["statistics"],
-            tables["quarantine/statistics"],
+            if job.action == "rebuild"
+            else iter([_merged_year(layout, job.year, spill_dir, job.drop)])
         )
-        hashes = write_year_tables(layout, job.year, tables)
+        written = _YearWriter(layout, job.year)
+        try:
+            for part in parts:
+                written.add(part)
+            errors = written.contract_errors()
+            if errors:
+                written.discard()
+                return YearOutcome(job.year, contract_errors=errors)  # the old partition stays
+            hashes = written.swap_in()
+        except BaseException:
+            written.discard()
+            raise
         write_json_atomic(
             {
                 "stage": PARSE_STAGE,
@@ -351,14 +359,73 @@ def write_year(job: YearJob) -> YearOutcome:
                 "parser_version": job.version,
                 "files": job.files,
                 "outputs": hashes,
-                "table_rows": ledger,
+                "table_rows": written.ledger.manifest(),
             },
             layout.manifest(PARSE_STAGE, job.year),
         )
     return YearOutcome(
         job.year,
         written=True,
-        reports=tables["reports"].height,
-        statistics=tables["statistics"].height,
-        quarantined=tables["quarantine/statistics"].height,
+        reports=written.rows["reports"],
+        statistics=written.rows["statistics"],
+        quarantined=written.rows["quarantine/statistics"],
     )
+
+
+def _merged_year(
+    layout: WarehouseLayout, year: int, spill_dir: Path, drop: Iterable[str]
+) -> dict[str, pl.DataFrame]:
+    # One table at a time, so that only the merged tables stay: a year's memory is about
+    # its tables once, plus the largest table's fresh rows while it is merged.
+    return {
+        table: merge_table(
+            read_year_table(layout, table, year), read_spilled(spill_dir, year, table), drop
+        )
+        for table in PARSE_TABLES
+    }
+
+
+class _YearWriter:
+    """A year's parse tables staged part by part: each part checked against its contracts,
+    counted in the table-row ledger and written beside the stored year, which is replaced
+    only by `swap_in`."""
+
+    def __init__(self, layout: WarehouseLayout, year: int) -> None:
+        self.rows = dict.fromkeys(PARSE_TABLES, 0)
+        self.ledger = TableRowLedger()
+        self._checks = {
+            table: ContractCheck(_YEAR_CONTRACTS[table], f"{table} of {year}")
+            for table in PARSE_TABLES
+        }
+        self._writers = {table: YearTableWriter(layout, year, table) for table in PARSE_TABLES}
+        self._staged: dict[str, StagedTable] = {}
+
+    def add(self, part: dict[str, pl.DataFrame]) -> None:
+        """The next rows of every table: whole reports, in file order."""
+        for table, frame in part.items():
+            self._checks[table].add(frame)
+            self._writers[table].write(frame)
+            self.rows[table] += frame.height
+        if all(check.holds_so_far for check in self._checks.values()):
+            self.ledger.add(part["table_rows"], part["statistics"], part["quarantine/statistics"])
+
+    def contract_errors(self) -> dict[str, list[str]]:
+        """Every table's breaches of its contract (empty when all hold)."""
+        found = {table: check.messages() for table, check in self._checks.items()}
+        return {table: messages for table, messages in found.items() if messages}
+
+    def swap_in(self) -> dict[str, str]:
+        """Put every table in its place; return each file's sha256."""
+        while self._writers:
+            table, writer = self._writers.popitem()
+            self._staged[table] = writer.close()
+        for staged in self._staged.values():
+            staged.swap_in()
+        return {table: self._staged[table].sha256 for table in PARSE_TABLES}
+
+    def discard(self) -> None:
+        """Give up every table: the stored year stays as it was."""
+        for writer in self._writers.values():
+            writer.discard()
+        for staged in self._staged.values():
+            staged.discard()
