@@ -8,18 +8,6 @@
 -- Only the `total` column of table 3 is harmonised: old templates have no applicant columns.
 with
 
-figures as (
-    select
-        report_id,
-        metric,
-        value,
-        value_kind,
-        qualifier,
-        source_line,
-    from {{ ref('stg_statistics__figures') }}
-    where dimension = 'total'
-),
-
 report_list as (
     select
         report_id,
@@ -36,53 +24,42 @@ sources as (
         harmonised_metric,
         priority,
         metrics,
-        templates,
         match,
     from {{ source('warehouse', 'harmonised_sources') }}
 ),
 
-candidates as (
-    select
-        report_list.report_id,
-        sources.harmonised_metric,
-        sources.priority,
-        sources.metrics as source_metrics,
-        sources.match,
-        unnest(sources.metrics) as metric,
-    from report_list
-    inner join sources
-        on sources.templates is null or list_contains(sources.templates, report_list.template)
-),
-
+-- Grouped by scalar keys only: a source's metrics and match follow from (harmonised_metric,
+-- priority) and are joined back after, so no list is a key of the aggregation.
 readings as (
     select
-        candidates.report_id,
-        candidates.harmonised_metric,
-        candidates.priority,
-        candidates.source_metrics,
-        candidates.match,
-        len(candidates.source_metrics) as parts,
-        count(figures.metric) as parts_printed,
-        count(*) filter (where figures.value_kind = 'number') as parts_numbers,
-        sum(figures.value) filter (where figures.value_kind = 'number') as value_sum,
-        any_value(figures.value_kind) as single_value_kind,
-        bool_or(figures.qualifier = 'approx') as any_approx,
-        list_sort(list(figures.source_line) filter (where figures.source_line is not null))
-            as source_lines,
-    from candidates
-    left join figures
-        on figures.report_id = candidates.report_id and figures.metric = candidates.metric
-    group by all
+        report_id,
+        harmonised_metric,
+        priority,
+        count(printed_metric) as parts_printed,
+        count(*) filter (where value_kind = 'number') as parts_numbers,
+        sum(value) filter (where value_kind = 'number') as value_sum,
+        any_value(value_kind) as single_value_kind,
+        bool_or(qualifier = 'approx') as any_approx,
+        list_sort(list(source_line) filter (where source_line is not null)) as source_lines,
+    from {{ ref('stg_harmonised__candidate_figures') }}
+    group by report_id, harmonised_metric, priority
 ),
 
 chosen as (
     select
-        *,
+        readings.*,
+        sources.metrics as source_metrics,
+        sources.match,
+        len(sources.metrics) as parts,
         row_number() over (
-            partition by report_id, harmonised_metric order by priority
+            partition by readings.report_id, readings.harmonised_metric
+            order by readings.priority
         ) as source_rank,
     from readings
-    where parts_printed = parts
+    inner join sources
+        on sources.harmonised_metric = readings.harmonised_metric
+        and sources.priority = readings.priority
+    where readings.parts_printed = len(sources.metrics)
 ),
 
 consistency as (
