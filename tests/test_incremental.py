@@ -335,6 +335,33 @@ def test_a_part_that_breaks_its_contract_leaves_the_stored_year_as_it_was(
         assert not [path.name for path in folder.iterdir() if path.name.startswith(".")]
 
 
+@pytest.mark.parametrize(
+    ("table", "column"), [("statistics", "source_line"), ("reports", "line_start")]
+)
+def test_a_part_of_the_wrong_type_is_a_contract_error_not_a_crash(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str, column: str
+):
+    # A column no writer could store (text where the schema has a number), in a part of a
+    # year rebuilt in parts: the contract reports it and nothing of the year is written.
+    layout = WarehouseLayout(tmp_path / "warehouse")
+    update_inventory(layout, raw)
+    update_years(layout, raw, all_years())
+    before = snapshot(layout.root)
+    original = years_stage.spilled_parts
+
+    def text_column(folder: Path, of: int, rows: int) -> Iterator[dict[str, pl.DataFrame]]:
+        for part in original(folder, of, rows):
+            part[table] = part[table].with_columns(pl.lit("x").alias(column))
+            yield part
+
+    monkeypatch.setattr(years_stage, "PART_ROWS", 1)
+    monkeypatch.setattr(years_stage, "spilled_parts", text_column)
+    summary = update_years(layout, raw, [2022], force=True, spill_rows=1)
+    assert summary.years_written == []
+    assert list(summary.contract_errors) == [table]
+    assert snapshot(layout.root) == before
+
+
 def test_an_emptied_raw_directory_is_refused_not_taken_as_deleting_everything(
     raw: Path, tmp_path: Path, capsys
 ):

@@ -54,11 +54,16 @@ class ContractCheck:
 
     def add(self, part: pl.DataFrame) -> None:
         """Check the next rows of the table."""
-        if self.model in REPORT_LOCAL_CONTRACTS:
+        if self.checks_each_part:
             self._found.extend(_slice_cases(self.model, part, self._rows, self._rows_at_once))
         else:
             self._held.append(part)
         self._rows += part.height
+
+    @property
+    def checks_each_part(self) -> bool:
+        """Each part is validated as it is added (a report-local contract)."""
+        return self.model in REPORT_LOCAL_CONTRACTS
 
     @property
     def holds_so_far(self) -> bool:

@@ -388,7 +388,12 @@ def _merged_year(
 class _YearWriter:
     """A year's parse tables staged part by part: each part checked against its contracts,
     counted in the table-row ledger and written beside the stored year, which is replaced
-    only by `swap_in`."""
+    only by `swap_in`.
+
+    A part is written only once its contract holds: parts of a report-local contract as they
+    come (a table that broke its contract is written no further), the others (reports,
+    quarantine: small) held and written when the whole year has passed. So nothing that
+    breaks a contract reaches the writer."""
 
     def __init__(self, layout: WarehouseLayout, year: int) -> None:
         self.rows = dict.fromkeys(PARSE_TABLES, 0)
@@ -398,13 +403,18 @@ class _YearWriter:
             for table in PARSE_TABLES
         }
         self._writers = {table: YearTableWriter(layout, year, table) for table in PARSE_TABLES}
+        self._held: dict[str, list[pl.DataFrame]] = {table: [] for table in PARSE_TABLES}
         self._staged: dict[str, StagedTable] = {}
 
     def add(self, part: dict[str, pl.DataFrame]) -> None:
         """The next rows of every table: whole reports, in file order."""
         for table, frame in part.items():
-            self._checks[table].add(frame)
-            self._writers[table].write(frame)
+            check = self._checks[table]
+            check.add(frame)
+            if not check.checks_each_part:
+                self._held[table].append(frame)
+            elif check.holds_so_far:
+                self._writers[table].write(frame)
             self.rows[table] += frame.height
         if all(check.holds_so_far for check in self._checks.values()):
             self.ledger.add(part["table_rows"], part["statistics"], part["quarantine/statistics"])
@@ -415,7 +425,11 @@ class _YearWriter:
         return {table: messages for table, messages in found.items() if messages}
 
     def swap_in(self) -> dict[str, str]:
-        """Put every table in its place; return each file's sha256."""
+        """Put every table in its place (its contract held); return each file's sha256."""
+        for table, frames in self._held.items():
+            for frame in frames:
+                self._writers[table].write(frame)
+        self._held.clear()
         while self._writers:
             table, writer = self._writers.popitem()
             self._staged[table] = writer.close()
