@@ -5,8 +5,9 @@ A plan per year says what it needs (`plan_years`): nothing, an update (parse the
 keep the stored rows of the others, drop the rows of removed files), a rebuild (with `force`, a
 new parser version or a damaged partition), or removal. The files to parse are parsed once for
 all their requested years, in `workers` processes; their rows wait in a `YearBuffer` spilled
-to a private scratch folder. Each year is then merged, validated against its contracts and
-written whole, tables then manifest, or not at all.
+to a private scratch folder. Each year is then validated against its contracts, counted and
+written whole, tables then manifest, or not at all: a rebuilt year a part of whole files at a
+time (`PART_ROWS`), an updated one merged with its stored rows in memory.
 """
 
 from __future__ import annotations
@@ -269,9 +270,10 @@ def _parse_into(
 
 
 def _write_years(jobs: list[YearJob], workers: int, summary: ParseSummary) -> None:
-    # A year is assembled, validated and written in a process of its own (one at a time),
-    # which hands its memory back when done: the run's memory follows the largest year, not
-    # the sum of the years. With one worker (tests, a serial run) it happens in this process.
+    # A year is validated and written in a process of its own (one at a time), which hands
+    # its memory back when done: the run's memory follows a part of a rebuilt year (or the
+    # largest updated year), not the sum of the years. With one worker (tests, a serial run)
+    # it happens in this process.
     with Progress("write years", len(jobs), "years") as progress:
         for outcome in map_ordered(
             write_year, jobs, 1, chunksize=1, max_tasks_per_child=1, isolate=workers > 1
