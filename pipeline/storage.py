@@ -185,27 +185,6 @@ class WarehouseLayout:
         return self.scratch / "runs"
 
 
-def write_year_tables(
-    layout: WarehouseLayout, year: int, tables: dict[str, pl.DataFrame]
-) -> dict[str, str]:
-    """Replace the given tables' `report_year=YYYY/` directories; return each file's sha256.
-
-    Every directory is first built in full beside its destination, then the old one is moved
-    aside and the new one renamed in. An empty frame still writes its file (with the schema),
-    so "this year was read and held nothing" differs from "this year was never read".
-    """
-    staged: dict[str, StagedTable] = {}
-    try:
-        for table, frame in tables.items():
-            staged[table] = stage_year_table(layout, year, table, [frame])
-        for staged_table in staged.values():
-            staged_table.swap_in()
-    finally:
-        for staged_table in staged.values():
-            staged_table.discard()  # nothing is left of one swapped in
-    return {table: staged_table.sha256 for table, staged_table in staged.items()}
-
-
 @dataclass(frozen=True, slots=True)
 class StagedTable:
     """A year's table written in full beside its place, not yet swapped in."""

@@ -21,8 +21,9 @@ from pipeline_runs import materialize as run_job
 from pipeline.defs.resources import PipelineStorage
 from pipeline.stages.inventory import update_inventory
 from pipeline.stages.years import update_years
-from pipeline.storage import WarehouseLayout, read_year_table, write_year_tables
+from pipeline.storage import WarehouseLayout, read_year_table
 from pipeline.years import all_years
+from tests.support.year_tables import write_year_tables
 
 pytestmark = pytest.mark.slow
 

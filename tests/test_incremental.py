@@ -30,9 +30,9 @@ from pipeline.storage import (
     read_parquet,
     read_table,
     stored_years,
-    write_year_tables,
 )
 from pipeline.years import all_years
+from tests.support.year_tables import write_year_tables
 from tools.synth import generate_corpus
 
 pytestmark = pytest.mark.slow
