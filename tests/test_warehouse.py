@@ -563,6 +563,41 @@ def test_a_figure_read_more_than_once_keeps_the_first_table_reading(tmp_path: Pa
     assert agency_year_rows(db_path)[("天桥区人民政府", 2021, None)]["requests_received"] == 333
 
 
+def test_every_figure_keeps_its_first_reading_with_its_count(tmp_path: Path) -> None:
+    """Figures read once, twice and three times, ties broken by table over prose, then line,
+    then printed text: the staging model agrees with the rule computed over every figure."""
+    parquet_dir = tmp_path / "parquet"
+    write_inputs(parquet_dir)
+    partition = parquet_dir / "statistics" / "report_year=2021"
+    again = [
+        figure(NEW, 2021, "apply.carried_over", 7.0, "prose", line=0),
+        figure(NEW, 2021, "outcome.granted", 9.0, "requests", line=0),
+        figure(NEW, 2021, "outcome.granted", 8.0, "requests", line=3),
+        figure(NEW, 2021, "outcome.partial", 12.0, "requests", line=1),
+        figure(OLD, 2017, "apply.received", 41.0, "prose", line=2),
+    ]
+    pl.DataFrame(again, schema=STATISTICS_SCHEMA).write_parquet(partition / "part-1.parquet")
+    db_path = tmp_path / "w.duckdb"
+    build_warehouse(parquet_dir, db_path)
+    printed = pl.read_parquet(parquet_dir / "statistics" / "**" / "*.parquet")
+    key = ["report_id", "metric", "dimension"]
+    expected = (
+        printed.sort(
+            [*key, pl.col("table_kind") == "prose", "source_line", "value_raw", "value"],
+            nulls_last=True,
+        )
+        .group_by(key, maintain_order=True)
+        .agg(pl.col("value").first(), pl.len().alias("readings"))
+    )
+    assert expected.filter(pl.col("readings") > 1).height == 4
+    stored = query(
+        db_path,
+        "select report_id, metric, dimension, value, readings from stg_statistics__figures"
+        " order by report_id, metric, dimension",
+    )
+    assert stored == [tuple(row) for row in expected.sort(key).iter_rows()]
+
+
 @pytest.mark.parametrize("make_statistics_dir", [False, True])
 def test_empty_inputs_give_empty_tables_with_columns(
     tmp_path: Path, make_statistics_dir: bool
