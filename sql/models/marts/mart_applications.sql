@@ -4,7 +4,10 @@
 -- number; outcome_other is the printed 其他处理 row, else (2021 template) the sum of its leaves.
 with
 
-figures as (
+-- Not materialized: each reader scans the staging table for what it needs. Held as one CTE,
+-- the 12 million request figures of 100,000 reports spilled to disk and the mart took 2.5 times
+-- as long.
+figures as not materialized (
     select * from {{ ref('stg_statistics__figures') }}
 ),
 
