@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -12,7 +15,13 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.stages import buffer
-from tools.bench import append_result, check_against_manifest, run_benchmark
+from tools.bench import (
+    append_result,
+    check_against_manifest,
+    peak_memory,
+    run_benchmark,
+    run_pipeline_apart,
+)
 from tools.cli import main as tools_main
 from tools.synth import generate_corpus
 
@@ -35,6 +44,30 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_n(tmp_path: Path) -> None:
     rows = list(csv.DictReader(results.open(encoding="utf-8")))
     assert len(rows) == 2 and rows[0]["reports"] == "40"
     assert rows[0]["git_revision"] and rows[0]["manifest_ok"] == "True"
+
+
+def test_the_memory_sampled_is_the_given_process_tree_only() -> None:
+    # This process holds 300 MB; the sampled process (a sleeping interpreter) a few MB.
+    ballast = b"x" * (300 * 1024 * 1024)
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
+    try:
+        time.sleep(0.3)
+        with peak_memory(child.pid, interval=0.05) as samples:
+            time.sleep(0.4)
+    finally:
+        child.kill()
+        child.wait()
+    assert len(samples) >= 3 and len(ballast) > 0
+    assert 1e6 < max(b for _, b in samples) < 100e6
+
+
+def test_a_failed_pipeline_run_is_raised_from_its_process(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    not_a_folder = tmp_path / "warehouse"
+    not_a_folder.write_text("a file where the warehouse folder should be", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="exit code"):
+        run_pipeline_apart(raw, not_a_folder, workers=1)
 
 
 def test_the_bench_command_appends_a_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]):

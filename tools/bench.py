@@ -1,15 +1,15 @@
 """The benchmark: a synthetic corpus through the whole pipeline, timed stage by stage.
 
 `run_benchmark` generates N reports with `tools.synth` (or copies real pages to N reports with
-`tools.replicate`), measures a floor (plain Python
-reading, decoding and splitting the same files into lines and cells with one regular
-expression, in as many processes as the pipeline uses), runs the Dagster job over every year
-exactly as `python -m pipeline run` does, and reports wall time per stage, reports/s and MB/s
-of the parse stage (raw files to Parquet: the inventory and the year partitions), its ratio to
-the floor, and the peak memory of the process tree (sampled from /proc). Then it checks the
-warehouse against the corpus: on the synthetic one, every deliberately broken report fails
-exactly its listed rules and no other report fails any; on copies of real pages, every copy
-reads as its first round's copy. A row goes to benchmarks/results.csv.
+`tools.replicate`), measures a floor (plain Python reading, decoding and splitting the same
+files into lines and cells with one regular expression, in as many processes as the pipeline
+uses), runs the Dagster job over every year exactly as `python -m pipeline run` does, in a
+fresh process of its own, and reports wall time per stage, reports/s and MB/s of the parse
+stage (raw files to Parquet: the inventory and the year partitions), its ratio to the floor,
+and the peak memory of that process's tree (sampled from /proc). Then it checks the warehouse
+against the corpus: on the synthetic one, every deliberately broken report fails exactly its
+listed rules and no other report fails any; on copies of real pages, every copy reads as its
+first round's copy. A row goes to benchmarks/results.csv.
 
 Nothing here asserts a time; benchmarks/README.md says what the targets are.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import multiprocessing
 import os
 import re
 import resource
@@ -29,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -170,14 +172,15 @@ def _tree_rss_bytes(root_pid: int) -> int:
 
 
 @contextmanager
-def peak_memory(interval: float = 0.2) -> Iterator[list[tuple[float, int]]]:
-    """Sample the process tree's resident memory while the block runs: (epoch s, bytes)."""
+def peak_memory(root_pid: int, interval: float = 0.2) -> Iterator[list[tuple[float, int]]]:
+    """Sample the resident memory of `root_pid`'s process tree while the block runs:
+    (epoch s, bytes)."""
     samples: list[tuple[float, int]] = []
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            samples.append((time.time(), _tree_rss_bytes(os.getpid())))
+            samples.append((time.time(), _tree_rss_bytes(root_pid)))
             stop.wait(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -187,8 +190,6 @@ def peak_memory(interval: float = 0.2) -> Iterator[list[tuple[float, int]]]:
     finally:
         stop.set()
         sampler.join()
-        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        samples.append((time.time(), own))
 
 
 # ---------------------------------------------------------------------------- the run
@@ -234,6 +235,51 @@ def run_pipeline(
                 spans[stage] = (starts[event.step_key], entry.timestamp)
     seconds["end_to_end"] = total
     return seconds, spans
+
+
+def _pipeline_child(send: Connection, raw_dir: str, warehouse_dir: str, workers: int) -> None:
+    try:
+        seconds, spans = run_pipeline(Path(raw_dir), Path(warehouse_dir), workers)
+        own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        send.send(("ok", (seconds, spans, own_peak)))
+    except Exception as error:  # the parent raises it; a traceback is no use across processes
+        send.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        send.close()
+
+
+def run_pipeline_apart(
+    raw_dir: Path, warehouse_dir: Path, workers: int, interval: float = 0.2
+) -> tuple[dict[str, float], dict[str, tuple[float, float]], list[tuple[float, int]]]:
+    """`run_pipeline` in a fresh process of its own, as `python -m pipeline run` runs: what
+    was timed, and the memory of that process's tree sampled every `interval` seconds.
+
+    Spawned, not forked, so that nothing this process holds (the corpus generator and its
+    manifest, the floor's reads) is in the measured memory: only the pipeline's own."""
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_pipeline_child,
+        args=(send, str(raw_dir), str(warehouse_dir), workers),
+        name="bench-pipeline",
+    )
+    child.start()
+    send.close()
+    assert child.pid is not None  # started
+    with peak_memory(child.pid, interval) as samples:
+        try:
+            status, payload = receive.recv()
+        except EOFError:
+            status, payload = "error", "the pipeline process ended without an answer"
+        finally:
+            child.join()
+            receive.close()
+    if status != "ok":
+        raise RuntimeError(f"{payload} (exit code {child.exitcode})")
+    seconds, spans, own_peak = payload
+    # The pipeline process's own high-water mark: a floor for a peak the sampling missed.
+    samples.append((time.time(), own_peak))
+    return seconds, spans, samples
 
 
 def stage_peaks(
@@ -382,8 +428,7 @@ def run_benchmark(
         floor_s, _cells = measure_floor(paths, workers)
         warehouse_dir = base / "warehouse"
         shutil.rmtree(warehouse_dir, ignore_errors=True)
-        with peak_memory() as samples:
-            seconds, spans = run_pipeline(raw_dir, warehouse_dir, workers)
+        seconds, spans, samples = run_pipeline_apart(raw_dir, warehouse_dir, workers)
         peaks = stage_peaks(samples, spans)
         found, expected, flagged, problems = corpus.check(WarehouseLayout(warehouse_dir).database)
         parse_stage = seconds.get("inventory", 0.0) + seconds.get("parse_years", 0.0)
