@@ -37,6 +37,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
+from pipeline.allocator import prepare_environment
 from pipeline.defs.partitions import MODE_TAG, range_tags
 from pipeline.defs.resources import PipelineStorage
 from pipeline.pool import default_workers
@@ -256,6 +257,7 @@ def run_pipeline_apart(
 
     Spawned, not forked, so that nothing this process holds (the corpus generator and its
     manifest, the floor's reads) is in the measured memory: only the pipeline's own."""
+    prepare_environment()  # as `python -m pipeline` does before it imports Polars
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(

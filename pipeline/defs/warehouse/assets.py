@@ -21,6 +21,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtP
 from pipeline.dbt import DbtBuildFailed, NodeResult, import_in_background, prepared_project
 from pipeline.defs.partitions import FORCE_TAG, MODE_TAG
 from pipeline.defs.resources import PipelineStorage
+from pipeline.pool import stop_worker_server
 from pipeline.publish import PublishResult, publish_warehouse
 
 # Every writer of warehouse.duckdb runs in this pool; its limit is 1 (see dagster.yaml), and a
@@ -129,6 +130,9 @@ def warehouse(
     tags = context.run.tags
     models = {key.path[-1]: key for key in context.selected_asset_keys}
     checks = {key.name: key for key in context.selected_asset_check_keys}
+    # No worker process from here on: the earlier steps' forkserver would sit idle beside
+    # DuckDB through the whole build.
+    stop_worker_server()
     try:
         result = publish_warehouse(
             storage.layout,
