@@ -46,8 +46,12 @@ RECONCILIATION_STAGE = "reconciliation"
 # Reports of one year reconciled together (whole agency series): bounds the memory of a year.
 # Measured on the largest year of the 100k corpus (11,550 reports), one worker: 1,000 reports
 # peak at 0.78-0.82 GB in 8.1-8.8 s, 500 at 0.62-0.63 GB in 9.0-9.3 s, 250 at 0.52 GB in 11.6 s
-# (each batch runs about 420 small Polars queries whatever its size).
-RECONCILE_BATCH = 500
+# (each batch runs about 420 small Polars queries whatever its size, and reads the year's
+# figures file through). With one jemalloc arena (pipeline/allocator.py), on a machine half
+# as fast: 500 at 374-375 MB in 17.0-17.4 s, 350 at 330-334 MB in 18.4-19.1 s, 250 at 285 MB
+# in 22.3 s. Two workers at 500 took the run to 1.58 GB at 100k reports: 300 keeps it under
+# 1.5 GB for about 15% more time on the largest year.
+RECONCILE_BATCH = 300
 
 
 @dataclass(slots=True)
