@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -42,6 +43,29 @@ def test_all_nineteen_reports_are_in_the_warehouse(warehouse: Path):
         warehouse, "select report_year from reports where source_file like '002%' order by ordinal"
     )
     assert [y for (y,) in years] == list(range(2022, 2007, -1))
+
+
+def _forkservers_started_here() -> list[int]:
+    """Live children of this process that are multiprocessing forkservers."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == os.getpid() and b"multiprocessing.forkserver" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_finished_run_leaves_no_idle_worker_server(warehouse: Path):
+    # The parse and reconciliation steps ran in worker processes forked from a forkserver;
+    # the warehouse step stopped it rather than keep its imports beside DuckDB.
+    assert (warehouse / "warehouse.duckdb").exists()
+    assert _forkservers_started_here() == []
 
 
 def test_statistics_are_partitioned_by_year_in_parquet(warehouse: Path):
