@@ -35,11 +35,16 @@ NO_LINES = pl.lit([], pl.List(pl.Int32()))
 def first_printings(statistics: pl.DataFrame, selected: pl.DataFrame) -> pl.DataFrame:
     """The table figures of the selected reports (report_id, report_year), the first printing
     of each (report, metric, dimension) only, as the report-by-report readings keep them."""
+    # The selected reports' rows first: whole reports drop out, so the first printing of
+    # every key that stays is the same, and the rest is done on fewer rows.
+    wanted = pl.col("report_id").is_in(selected.get_column("report_id").unique())
     return (
-        statistics.filter(pl.col("table_kind") != "prose")
+        statistics.lazy()
+        .filter(wanted & (pl.col("table_kind") != "prose"))
         .select("report_id", "metric", "dimension", "table_kind", *OPERAND_FIELDS[1:])
         .unique(["report_id", "metric", "dimension"], keep="first", maintain_order=True)
-        .join(selected, on="report_id", how="inner", maintain_order="left")
+        .join(selected.lazy(), on="report_id", how="inner", maintain_order="left")
+        .collect()
     )
 
 
