@@ -38,6 +38,7 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_n(tmp_path: Path) -> None:
     assert result.end_to_end_s >= result.parse_stage_s
     assert math.isfinite(result.floor_ratio) and result.floor_ratio > 0
     assert result.peak_rss_mb > 50  # the process tree was sampled
+    assert 0 < result.peak_pss_mb <= result.peak_rss_mb
     results = tmp_path / "results.csv"
     append_result(result, results)
     append_result(result, results)
@@ -58,7 +59,38 @@ def test_the_memory_sampled_is_the_given_process_tree_only() -> None:
         child.kill()
         child.wait()
     assert len(samples) >= 3 and len(ballast) > 0
-    assert 1e6 < max(b for _, b in samples) < 100e6
+    assert 1e6 < max(b for _, b, _ in samples) < 100e6
+    assert 1e6 < max(p for _, _, p in samples) < 100e6
+
+
+# A process that writes 200 MB and forks a child holding the same pages, both then asleep.
+_SHARED_PAGES = """
+import os, sys, time
+ballast = b"x" * (200 * 1024 * 1024)
+if os.fork() == 0:
+    time.sleep(5)
+    os._exit(0)
+sys.stdout.write("forked\\n")
+sys.stdout.flush()
+time.sleep(5)
+"""
+
+
+def test_pages_shared_in_the_tree_count_once_in_its_proportional_memory() -> None:
+    parent = subprocess.Popen([sys.executable, "-c", _SHARED_PAGES], stdout=subprocess.PIPE)
+    try:
+        assert parent.stdout is not None and parent.stdout.readline() == b"forked\n"
+        time.sleep(0.3)
+        with peak_memory(parent.pid, interval=0.05) as samples:
+            time.sleep(0.3)
+    finally:
+        parent.kill()
+        parent.wait()
+    resident = max(b for _, b, _ in samples)
+    proportional = max(p for _, _, p in samples)
+    # Both processes map the 200 MB: resident counts it twice, proportional once.
+    assert resident > 400e6
+    assert 200e6 < proportional < 300e6
 
 
 def test_a_failed_pipeline_run_is_raised_from_its_process(tmp_path: Path) -> None:

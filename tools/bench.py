@@ -81,6 +81,7 @@ class BenchResult:
     reports_per_s: float
     mb_per_s: float
     peak_rss_mb: float
+    peak_pss_mb: float
     peak_inventory_mb: float
     peak_parse_years_mb: float
     peak_reconciliation_mb: float
@@ -147,8 +148,25 @@ def measure_floor(paths: list[Path], workers: int) -> tuple[float, int]:
 # ---------------------------------------------------------------------------- memory
 
 
-def _tree_rss_bytes(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
+def _proportional_bytes(pid: int, resident: int) -> int:
+    """A process's proportional set size (PSS: each page it shares counted as its share), from
+    /proc/PID/smaps_rollup; its resident size where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return resident
+
+
+def _tree_memory(root_pid: int) -> tuple[int, int]:
+    """Memory of a process and all its descendants, from /proc: (resident, proportional) bytes.
+
+    The resident sum (RSS) counts a page shared by several processes of the tree once per
+    process (the forkserver's imports, once more in every worker forked from it); the
+    proportional sum (PSS) counts it once, as the machine's memory holds it."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.scandir("/proc"):
@@ -164,24 +182,31 @@ def _tree_rss_bytes(root_pid: int) -> int:
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(parent, []).append(pid)
-    total, stack = 0, [root_pid]
+    resident = proportional = 0
+    stack = [root_pid]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        if pid in rss:
+            resident += rss[pid]
+            proportional += _proportional_bytes(pid, rss[pid])
         stack.extend(children.get(pid, []))
-    return total
+    return resident, proportional
+
+
+# A sample of the tree's memory: (epoch s, resident bytes, proportional bytes).
+MemorySample = tuple[float, int, int]
 
 
 @contextmanager
-def peak_memory(root_pid: int, interval: float = 0.2) -> Iterator[list[tuple[float, int]]]:
-    """Sample the resident memory of `root_pid`'s process tree while the block runs:
-    (epoch s, bytes)."""
-    samples: list[tuple[float, int]] = []
+def peak_memory(root_pid: int, interval: float = 0.2) -> Iterator[list[MemorySample]]:
+    """Sample the memory of `root_pid`'s process tree while the block runs:
+    (epoch s, resident bytes, proportional bytes)."""
+    samples: list[MemorySample] = []
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            samples.append((time.time(), _tree_rss_bytes(root_pid)))
+            samples.append((time.time(), *_tree_memory(root_pid)))
             stop.wait(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -251,7 +276,7 @@ def _pipeline_child(send: Connection, raw_dir: str, warehouse_dir: str, workers:
 
 def run_pipeline_apart(
     raw_dir: Path, warehouse_dir: Path, workers: int, interval: float = 0.2
-) -> tuple[dict[str, float], dict[str, tuple[float, float]], list[tuple[float, int]]]:
+) -> tuple[dict[str, float], dict[str, tuple[float, float]], list[MemorySample]]:
     """`run_pipeline` in a fresh process of its own, as `python -m pipeline run` runs: what
     was timed, and the memory of that process's tree sampled every `interval` seconds.
 
@@ -279,17 +304,18 @@ def run_pipeline_apart(
     if status != "ok":
         raise RuntimeError(f"{payload} (exit code {child.exitcode})")
     seconds, spans, own_peak = payload
-    # The pipeline process's own high-water mark: a floor for a peak the sampling missed.
-    samples.append((time.time(), own_peak))
+    # The pipeline process's own high-water mark: a floor for a resident peak the sampling
+    # missed (its proportional share is not known: none counted).
+    samples.append((time.time(), own_peak, 0))
     return seconds, spans, samples
 
 
 def stage_peaks(
-    samples: list[tuple[float, int]], spans: dict[str, tuple[float, float]]
+    samples: list[MemorySample], spans: dict[str, tuple[float, float]]
 ) -> dict[str, float]:
-    """Peak memory (MB) of the process tree within each stage."""
+    """Peak resident memory (MB) of the process tree within each stage."""
     return {
-        stage: max((b for t, b in samples if start <= t <= end), default=0) / 1e6
+        stage: max((b for t, b, _ in samples if start <= t <= end), default=0) / 1e6
         for stage, (start, end) in spans.items()
     }
 
@@ -455,7 +481,8 @@ def run_benchmark(
             floor_ratio=parse_stage / floor_s if floor_s else float("nan"),
             reports_per_s=corpus.reports / parse_stage if parse_stage else 0.0,
             mb_per_s=megabytes / parse_stage if parse_stage else 0.0,
-            peak_rss_mb=max(b for _, b in samples) / 1e6,
+            peak_rss_mb=max(b for _, b, _ in samples) / 1e6,
+            peak_pss_mb=max(p for _, _, p in samples) / 1e6,
             peak_inventory_mb=peaks.get("inventory", 0.0),
             peak_parse_years_mb=peaks.get("parse_years", 0.0),
             peak_reconciliation_mb=peaks.get("reconciliation", 0.0),
@@ -490,7 +517,8 @@ def render(result: BenchResult) -> str:
         f"{result.reports_per_s:,.0f} reports/s, {result.mb_per_s:.2f} MB/s",
         f"floor (read, decode, split lines and cells): {result.floor_s:.2f} s; "
         f"parse stage / floor = {result.floor_ratio:.1f}x",
-        f"peak memory (process tree): {result.peak_rss_mb:,.0f} MB",
+        f"peak memory (process tree): {result.peak_rss_mb:,.0f} MB resident (RSS), "
+        f"{result.peak_pss_mb:,.0f} MB proportional (PSS: shared pages counted once)",
         f"manifest: {result.reports_found:,} reports found; "
         + (
             f"{result.broken_flagged}/{result.broken_expected} broken reports flagged; "
