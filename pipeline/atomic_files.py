@@ -52,7 +52,11 @@ def is_stale_staging(name: str) -> bool:
 
 # Rows per Parquet row group, fixed: left to the writer, row groups follow the frame's chunks
 # in memory, which follow how the work was split (tasks, spills), and so would the bytes.
-ROW_GROUP_ROWS = 1 << 17
+# A writer holds about a row group's rows (and the Parquet writer its encoded pages) before
+# it writes: the reconciliation of the 100k corpus's largest year (795,000 results) peaked at
+# 475 MB with 2^17 rows a group, 380 MB with 2^15, in the same CPU; writing its statistics
+# (2.3 million rows) 1.55 -> 1.35 s and 40 MB less, the file 15% larger.
+ROW_GROUP_ROWS = 1 << 15
 
 
 def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
