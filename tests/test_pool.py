@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
-from pipeline.allocator import JEMALLOC_OPTIONS, JEMALLOC_VARIABLE, prepare_environment
+from pipeline.allocator import (
+    ARROW_POOL,
+    ARROW_POOL_VARIABLE,
+    JEMALLOC_OPTIONS,
+    JEMALLOC_VARIABLE,
+    prepare_environment,
+)
 from pipeline.pool import map_ordered, stop_worker_server
 
 
 def _variable(name: str) -> str | None:
     return os.environ.get(name)
+
+
+def _arrow_pool(_: int) -> str:
+    import pyarrow as pa
+
+    return pa.default_memory_pool().backend_name
 
 
 def _parent(_: int) -> int:
@@ -33,7 +46,11 @@ POLARS_DEFAULTS = "dirty_decay_ms:500,muzzy_decay_ms:1000"
 def test_the_allocator_options_are_added_unless_arenas_are_already_set() -> None:
     empty: dict[str, str] = {}
     assert prepare_environment(empty) == JEMALLOC_OPTIONS
-    assert empty == {JEMALLOC_VARIABLE: JEMALLOC_OPTIONS}
+    arrow = {ARROW_POOL_VARIABLE: ARROW_POOL} if sys.platform == "linux" else {}
+    assert empty == {JEMALLOC_VARIABLE: JEMALLOC_OPTIONS, **arrow}
+    chosen = {ARROW_POOL_VARIABLE: "system"}
+    prepare_environment(chosen)
+    assert chosen[ARROW_POOL_VARIABLE] == "system"  # a user's own pool stays
     after_polars = {JEMALLOC_VARIABLE: POLARS_DEFAULTS}
     assert prepare_environment(after_polars) == f"{POLARS_DEFAULTS},{JEMALLOC_OPTIONS}"
     assert prepare_environment(after_polars) == f"{POLARS_DEFAULTS},{JEMALLOC_OPTIONS}"  # once
@@ -51,6 +68,17 @@ def test_worker_processes_start_with_the_allocator_options(
     [seen] = map_ordered(_variable, [JEMALLOC_VARIABLE], 1, isolate=True)
     assert seen is not None and seen.endswith(f",{JEMALLOC_OPTIONS}")
     assert os.environ[JEMALLOC_VARIABLE] == f"{POLARS_DEFAULTS},{JEMALLOC_OPTIONS}"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the pool is chosen on Linux only")
+def test_worker_processes_allocate_arrow_memory_from_the_chosen_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(ARROW_POOL_VARIABLE, raising=False)
+    stop_worker_server()  # a forkserver started before has the environment it started with
+    [pool] = map_ordered(_arrow_pool, [0], 1, isolate=True)
+    assert pool == ARROW_POOL
+    stop_worker_server()
 
 
 def test_the_forkserver_is_stopped_and_started_again_when_needed() -> None:
