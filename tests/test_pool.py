@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -89,3 +90,30 @@ def test_the_forkserver_is_stopped_and_started_again_when_needed() -> None:
     stop_worker_server()  # nothing runs: nothing to do
     [again] = map_ordered(_parent, [0], 1, isolate=True)
     assert again not in {server, os.getpid()} and _is_running(again)
+
+
+# Fills the C heap with 64 KB blocks (below glibc's mmap threshold, so from the heap), frees
+# all but the last (which keeps the heap's top in place, so free() alone cannot shrink it),
+# then prints the resident size before and after `give_back_memory`.
+_FRAGMENTED_HEAP = """
+import os
+from pipeline.allocator import give_back_memory
+def resident():
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+blocks = [bytearray(b"x" * 65536) for _ in range(3000)]
+del blocks[:-1]
+before = resident()
+done = give_back_memory()
+print(done, before, resident())
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's malloc_trim")
+def test_free_heap_pages_are_given_back_to_the_system() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _FRAGMENTED_HEAP], capture_output=True, text=True, check=True
+    ).stdout.split()
+    done, before, after = out[0], int(out[1]), int(out[2])
+    assert done == "True"
+    assert before - after > 100e6  # most of the 196 MB freed, now given back

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.allocator import give_back_memory
 from pipeline.atomic_files import file_lock, sha256_file, write_parquet_atomic
 from pipeline.documents import read_raw_file, same_stat, unreadable, walk_raw_dir
 from pipeline.frames import DocumentsFrame, QuarantineFrame
@@ -216,7 +217,9 @@ def update_inventory(
 ) -> InventorySummary:
     """Bring `documents.parquet` and the inventory's quarantine up to date with the raw dir."""
     with file_lock(layout.lock("inventory")):
-        return _update_inventory(layout, raw_dir, workers)
+        summary = _update_inventory(layout, raw_dir, workers)
+    give_back_memory()  # what the scans held, back to the system (pipeline/allocator.py)
+    return summary
 
 
 def _update_inventory(layout: WarehouseLayout, raw_dir: Path, workers: int) -> InventorySummary:

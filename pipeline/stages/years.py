@@ -23,6 +23,7 @@ import pandera.polars as pa
 import polars as pl
 
 from pipeline.accounting import TableRowLedger
+from pipeline.allocator import give_back_memory
 from pipeline.atomic_files import read_json, write_json_atomic
 from pipeline.documents import read_raw_file, unreadable
 from pipeline.frames import (
@@ -249,6 +250,9 @@ def update_years(
                 )
             )
         _write_years(jobs, workers, summary)
+    # The parse's column lists are gone: their pages back to the system, not kept for the
+    # rest of the run (pipeline/allocator.py).
+    give_back_memory()
     return summary
 
 
