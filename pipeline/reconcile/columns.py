@@ -37,7 +37,7 @@ def first_printings(statistics: pl.DataFrame, selected: pl.DataFrame) -> pl.Data
     of each (report, metric, dimension) only, as the report-by-report readings keep them."""
     # The selected reports' rows first: whole reports drop out, so the first printing of
     # every key that stays is the same, and the rest is done on fewer rows.
-    wanted = pl.col("report_id").is_in(selected.get_column("report_id").unique())
+    wanted = pl.col("report_id").is_in(selected.get_column("report_id").unique().implode())
     return (
         statistics.lazy()
         .filter(wanted & (pl.col("table_kind") != "prose"))
