@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -77,14 +79,16 @@ time.sleep(5)
 
 
 def test_pages_shared_in_the_tree_count_once_in_its_proportional_memory() -> None:
-    parent = subprocess.Popen([sys.executable, "-c", _SHARED_PAGES], stdout=subprocess.PIPE)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _SHARED_PAGES], stdout=subprocess.PIPE, start_new_session=True
+    )
     try:
         assert parent.stdout is not None and parent.stdout.readline() == b"forked\n"
         time.sleep(0.3)
         with peak_memory(parent.pid, interval=0.05) as samples:
             time.sleep(0.3)
     finally:
-        parent.kill()
+        os.killpg(parent.pid, signal.SIGKILL)  # the forked child too, not left to sleep
         parent.wait()
     resident = max(b for _, b, _ in samples)
     proportional = max(p for _, _, p in samples)
