@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from pipeline.catalogue import layouts
+from pipeline.readonly import readonly
 
 # Characters that carry no meaning in scraped text but break matching: zero-width spaces and
 # joiners, byte-order marks left inside text, soft hyphens, direction marks and embeddings.
@@ -65,7 +66,7 @@ def has_han(text: str, minimum: int = 1) -> bool:
     return len(_HAN_CHAR.findall(text)) >= minimum
 
 
-@dataclass(frozen=True, slots=True)
+@readonly
 class Line:
     """One line of a source file: its 1-based number, the raw text and the normalised text."""
 
@@ -85,7 +86,7 @@ def split_lines(text: str) -> list[Line]:
 # --- table cells ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@readonly
 class Cell:
     """One table cell as printed, with the line it ends on."""
 

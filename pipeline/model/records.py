@@ -13,8 +13,10 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.readonly import readonly
 
-@dataclass(frozen=True, slots=True)
+
+@readonly
 class Figure:
     """One printed figure of a report, read as printed."""
 
