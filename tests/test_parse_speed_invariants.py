@@ -9,11 +9,13 @@ time: speed is the benchmark's business (benchmarks/README.md, "Speed tricks").
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,10 +24,11 @@ from hypothesis import strategies as st
 from pipeline import documents
 from pipeline.catalogue import layouts, load_yaml
 from pipeline.matcher import Matcher
+from pipeline.model import Figure
 from pipeline.parse import parse_file
 from pipeline.prose import extract_prose_figures
 from pipeline.segment import segment_document
-from pipeline.text import normalise_line, split_lines
+from pipeline.text import Cell, Line, normalise_line, split_lines
 from tests.conftest import RAW_DIR
 
 SETTINGS = settings(
@@ -264,3 +267,43 @@ def test_control_share_counts_what_the_loop_counted(text: str) -> None:
     control = sum(1 for ch in head if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or ch == "\ufffd")
     expected = control / len(head) if head else 0.0
     assert documents._control_share(text) == expected
+
+
+# --- records built without the frozen check (pipeline/readonly.py) ---------------------------
+
+READONLY_RECORDS = (
+    Line(3, " 12 ", "12"),
+    Cell("12", 3),
+    Figure("apply.new", "total", 12.0, "number", "exact", "件", "新收", "12", 3, "requests"),
+)
+
+
+def test_readonly_records_compare_and_hash_by_value_as_frozen_ones_do() -> None:
+    for record in READONLY_RECORDS:
+        twin = dataclasses.replace(record)
+        assert twin == record and twin is not record
+        assert hash(twin) == hash(record)
+        assert len({record, twin}) == 1
+        assert not hasattr(record, "__dict__")  # slotted: no stray attribute can be set
+        field = dataclasses.fields(record)[0].name
+        other = dataclasses.replace(record, **{field: None})
+        assert other != record
+
+
+def test_the_type_checker_refuses_to_change_a_readonly_record(tmp_path: Path) -> None:
+    from mypy import api
+
+    source = tmp_path / "mutates.py"
+    source.write_text(
+        "from pipeline.model import Figure\n"
+        "from pipeline.text import Cell, Line\n"
+        "def mutate(figure: Figure, cell: Cell, line: Line) -> None:\n"
+        "    figure.value = 0.0\n"
+        "    cell.text = ''\n"
+        "    line.number = 0\n",
+        encoding="utf-8",
+    )
+    # the project's own mypy cache (`make test` runs mypy first): seconds, not a minute
+    stdout, _, status = api.run([str(source), "--follow-imports=silent"])
+    assert status == 1, stdout
+    assert stdout.count("is read-only") == 3, stdout
