@@ -6,16 +6,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandera.errors
+import pandera.polars as pa
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from pipeline.frames import REPORT_LOCAL_CONTRACTS, ReportsFrame, StatisticsFrame, TableRowsFrame
+from pipeline.frames import (
+    REPORT_LOCAL_CONTRACTS,
+    DocumentsFrame,
+    QuarantineFrame,
+    ReconciliationFrame,
+    ReportArithmeticFrame,
+    ReportsFrame,
+    SectionsFrame,
+    StatisticsFrame,
+    TableRowsFrame,
+)
 from pipeline.model import TABLE_ROWS_SCHEMA
+from pipeline.reconcile.frames import reconcile
 from pipeline.stages.contracts import (
     ContractCheck,
+    _plain_schema,
     _report_slices,
     contract_errors,
     failure_cases,
+    holds,
 )
 from tests.support.corpus import parse_corpus
 
@@ -160,3 +177,129 @@ def test_a_contract_that_looks_across_reports_is_checked_on_every_part_together(
     cases = check.failure_cases()
     assert cases is not None
     assert _sorted(cases).equals(_sorted(failure_cases(ReportsFrame, pl.concat([first, second]))))
+
+
+# --- the contract in one pass (`holds`): never True where Pandera fails ---------------------
+
+CONTRACTS = (
+    DocumentsFrame,
+    QuarantineFrame,
+    ReconciliationFrame,
+    ReportArithmeticFrame,
+    ReportsFrame,
+    SectionsFrame,
+    StatisticsFrame,
+    TableRowsFrame,
+)
+
+
+@pytest.fixture(scope="module")
+def valid_frames(raw_dir: Path) -> dict[str, tuple[type[pa.DataFrameModel], pl.DataFrame]]:
+    tables = parse_corpus(raw_dir)
+    results = reconcile(
+        tables["statistics"],
+        tables["prose_figures"],
+        tables["reports"],
+        sections=tables["sections"],
+        quarantine=tables["quarantine"],
+    )
+    frames = {
+        "documents": (DocumentsFrame, tables["documents"]),
+        "reports": (ReportsFrame, tables["reports"]),
+        "sections": (SectionsFrame, tables["sections"]),
+        "statistics": (StatisticsFrame, tables["statistics"]),
+        "prose_figures": (StatisticsFrame, tables["prose_figures"]),
+        "reconciliation": (ReconciliationFrame, results),
+    }
+    for name, (_, frame) in frames.items():
+        assert frame.height >= 5, name
+    return frames
+
+
+def _pandera_passes(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> bool:
+    try:
+        model.validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors:
+        return False
+    return True
+
+
+def test_every_contract_is_evaluated_in_one_pass() -> None:
+    # A contract `holds` declines is validated by Pandera alone: correct, but the shortcut
+    # would be gone without a word.
+    assert [m.__name__ for m in CONTRACTS if _plain_schema(m) is None] == []
+
+
+def test_valid_frames_hold_in_one_pass(valid_frames) -> None:
+    for name, (model, frame) in valid_frames.items():
+        assert _pandera_passes(model, frame), name
+        assert holds(model, frame), name
+    assert holds(TableRowsFrame, pl.DataFrame(schema=TABLE_ROWS_SCHEMA))
+
+
+def _corrupt(frame: pl.DataFrame, how: str, column: str, row: int) -> pl.DataFrame:
+    """The frame with one thing wrong: one cell, one row twice, or one column."""
+    dtype = frame.schema[column]
+    cell = pl.int_range(pl.len()) == row
+    if how == "null":
+        return frame.with_columns(pl.when(cell).then(None).otherwise(pl.col(column)).alias(column))
+    if how == "twice":
+        return pl.concat([frame, frame.slice(row, 1)])
+    if how == "drop":
+        return frame.drop(column)
+    if how == "as_text":
+        if dtype.is_nested():
+            return frame.with_columns(pl.col(column).list.eval(pl.element().cast(pl.String)))
+        return frame.with_columns(pl.col(column).cast(pl.String))
+    if dtype == pl.String:
+        odd = {"other": "an unknown code", "blank": "", "spaced": " x "}.get(how)
+        if odd is None:
+            return frame
+        return frame.with_columns(
+            pl.when(cell).then(pl.lit(odd)).otherwise(pl.col(column)).alias(column)
+        )
+    if dtype.is_numeric():
+        odd_number = {"other": -1, "blank": 10**12, "spaced": float("nan")}.get(how)
+        if odd_number is None:
+            return frame
+        value = pl.lit(odd_number).cast(dtype, strict=False)
+        return frame.with_columns(pl.when(cell).then(value).otherwise(pl.col(column)).alias(column))
+    return frame
+
+
+CORRUPTIONS = ("null", "twice", "drop", "as_text", "other", "blank", "spaced")
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_holds_is_never_true_where_pandera_fails(valid_frames, data: st.DataObject) -> None:
+    name = data.draw(st.sampled_from(sorted(valid_frames)))
+    model, frame = valid_frames[name]
+    frame = frame.head(400)
+    column = data.draw(st.sampled_from(frame.columns))
+    how = data.draw(st.sampled_from(CORRUPTIONS))
+    row = data.draw(st.integers(0, frame.height - 1))
+    bad = _corrupt(frame, how, column, row)
+    if holds(model, bad):
+        assert _pandera_passes(model, bad), (name, how, column, row)
+
+
+def test_each_kind_of_breach_is_caught_in_one_pass(valid_frames) -> None:
+    model, frame = valid_frames["statistics"]
+    breaches = {
+        "null key": _corrupt(frame, "null", "report_id", 3),
+        "figure twice": _corrupt(frame, "twice", "metric", 3),
+        "column missing": _corrupt(frame, "drop", "value", 0),
+        "wrong type": _corrupt(frame, "as_text", "source_line", 0),
+        "unknown metric": _corrupt(frame, "other", "metric", 3),
+        "negative count": _corrupt(frame, "other", "value", 3),
+    }
+    for what, bad in breaches.items():
+        assert not _pandera_passes(model, bad), what
+        assert not holds(model, bad), what
+        assert contract_errors(model, bad, what), what
