@@ -4,7 +4,7 @@ To the type checker a `@readonly` class is `@dataclass(frozen=True, slots=True)`
 a field is an error mypy reports. At run time it is `@dataclass(slots=True, unsafe_hash=True)`:
 the same fields, equality and hash, without the frozen check, which makes a constructor set
 every field through `object.__setattr__`. The parse builds about 500 such records a report
-(a figure of 13 fields: 4.4 µs frozen, 0.7 µs not), and the check cost 12% of the parse's
+(a figure of 13 fields: 4.4 µs frozen, 0.7 µs not), and the check cost 10-17% of the parse's
 instructions (benchmarks/README.md, lesson 21). Every other record stays a frozen dataclass.
 """
 

@@ -303,3 +303,21 @@ def test_each_kind_of_breach_is_caught_in_one_pass(valid_frames) -> None:
         assert not _pandera_passes(model, bad), what
         assert not holds(model, bad), what
         assert contract_errors(model, bad, what), what
+
+
+class _Breaking(pa.DataFrameModel):
+    """A contract one of whose checks fails to run (an error, not a verdict)."""
+
+    a: int
+
+    @pa.dataframe_check
+    def cannot_run(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("no such column") > 0)
+
+
+def test_a_check_that_fails_to_run_is_left_to_pandera_to_report() -> None:
+    frame = pl.DataFrame({"a": [1, 2]})
+    assert _plain_schema(_Breaking) is not None
+    assert not holds(_Breaking, frame)
+    assert not _pandera_passes(_Breaking, frame)
+    assert contract_errors(_Breaking, frame, "a frame")

@@ -184,14 +184,26 @@ def holds(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> bool:
     schema = _plain_schema(model)
     if schema is None:
         return False
+    try:
+        queries = _queries(schema, frame)
+        return queries is not None and all(
+            result.item() is True for result in pl.collect_all(queries)
+        )
+    except Exception:  # a check that fails to run: Pandera reports it as a breach
+        return False
+
+
+def _queries(schema: pa.DataFrameSchema, frame: pl.DataFrame) -> list[pl.LazyFrame] | None:
+    """One query per check of the schema, each one boolean: it holds on every row. None when
+    a column is missing or of another dtype."""
     present = frame.schema
     lazy = frame.lazy()
     queries: list[pl.LazyFrame] = []
     for name, column in schema.columns.items():
         if name not in present:
-            return False
+            return None
         if not column.dtype.check(present[name], PolarsData(lazy.select(name), name)):
-            return False
+            return None
         conditions = []
         if not column.nullable:
             not_null = pl.col(name).is_not_null()
@@ -202,11 +214,9 @@ def holds(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> bool:
             conditions.append(pl.col(name).is_duplicated().any().not_())
         if conditions:
             queries.append(lazy.select(pl.all_horizontal(conditions).alias(CHECK_OUTPUT_KEY)))
-        for check in column.checks:
-            queries.append(_passes(check, PolarsData(lazy, name)))
-    for check in schema.checks:
-        queries.append(_passes(check, PolarsData(lazy, "*")))
-    return all(result.item() is True for result in pl.collect_all(queries))
+        queries.extend(_passes(check, PolarsData(lazy, name)) for check in column.checks)
+    queries.extend(_passes(check, PolarsData(lazy, "*")) for check in schema.checks)
+    return queries
 
 
 def _passes(check: pa.Check, data: PolarsData) -> pl.LazyFrame:
