@@ -15,7 +15,7 @@ from pipeline.allocator import (
     JEMALLOC_VARIABLE,
     prepare_environment,
 )
-from pipeline.pool import map_ordered, stop_worker_server
+from pipeline.pool import POLARS_THREADS_VARIABLE, default_workers, map_ordered, stop_worker_server
 
 
 def _variable(name: str) -> str | None:
@@ -26,6 +26,12 @@ def _arrow_pool(_: int) -> str:
     import pyarrow as pa
 
     return pa.default_memory_pool().backend_name
+
+
+def _polars_threads(_: int) -> int:
+    import polars as pl
+
+    return pl.thread_pool_size()
 
 
 def _parent(_: int) -> int:
@@ -79,6 +85,22 @@ def test_worker_processes_allocate_arrow_memory_from_the_chosen_pool(
     stop_worker_server()  # a forkserver started before has the environment it started with
     [pool] = map_ordered(_arrow_pool, [0], 1, isolate=True)
     assert pool == ARROW_POOL
+    stop_worker_server()
+
+
+def test_each_worker_runs_polars_on_its_share_of_the_cpus(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Polars would start as many threads as CPUs in each worker: two workers, twice the cores
+    monkeypatch.delenv(POLARS_THREADS_VARIABLE, raising=False)
+    stop_worker_server()  # a forkserver started before has the environment it started with
+    sizes = list(map_ordered(_polars_threads, [0, 1, 2, 3], 2, chunksize=1))
+    assert set(sizes) == {max(1, default_workers() // 2)}
+    stop_worker_server()
+    # a size the environment names is kept
+    monkeypatch.setenv(POLARS_THREADS_VARIABLE, "3")
+    [own] = map_ordered(_polars_threads, [0], 2, isolate=True)
+    assert own == 3
     stop_worker_server()
 
 
