@@ -61,11 +61,8 @@ def map_ordered(
     # Polars sizes its thread pool by the CPUs, in every process: two workers on two cores ran
     # four threads. Each worker gets its share instead, fixed when the forkserver starts
     # (with the first pool of the process; a size the environment already names is kept).
-    # The reconciliation of the 10k corpus on two workers, six pairs run in turn: 14.6 ->
-    # 13.4 s on average (five pairs 1.4-2.1 s faster, one 1.3 s slower), the machine's CPU
-    # time 24.6 -> 22.1 s. The year writer (one process at a time, forked from the same
-    # server) gets the same share: `bench --reports 10000`'s parse_years 38.7, 45.0, 37.2 s
-    # with it against 42.3, 38.9 s without, within the noise.
+    # The year writer (one process at a time, forked from the same server) gets the same
+    # share. What it is worth: benchmarks/README.md, lesson 22.
     os.environ.setdefault(POLARS_THREADS_VARIABLE, str(polars_threads(workers)))
     # Workers are forked from the forkserver with the job modules imported and Pandera warmed
     # up (pipeline/preload.py). The forkserver starts once per process, so a run pays for
