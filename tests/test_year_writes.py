@@ -18,6 +18,7 @@ from pipeline.atomic_files import ROW_GROUP_ROWS
 from pipeline.model import QUARANTINE_SCHEMA, STATISTICS_SCHEMA, TABLE_ROWS_SCHEMA
 from pipeline.stages.buffer import YearBuffer, read_spilled, spilled_parts
 from pipeline.stages.columns import FileColumns, empty_columns
+from pipeline.stages.years import YearJob, year_writers
 from pipeline.storage import (
     PARSE_TABLES,
     WarehouseLayout,
@@ -185,3 +186,24 @@ def test_spilled_parts_are_whole_chunks_in_order(tmp_path: Path, rows: int, size
 
 def test_a_year_never_spilled_has_no_part(tmp_path: Path) -> None:
     assert list(spilled_parts(tmp_path, 2020, 10)) == []
+
+
+def _job(year: int, action: str) -> YearJob:
+    return YearJob(
+        root="warehouse",
+        year=year,
+        action=action,
+        drop=(),
+        files={},
+        spill_dir="spill",
+        version="v",
+    )
+
+
+def test_rebuilt_years_are_written_by_every_worker_updated_ones_one_at_a_time() -> None:
+    rebuilt = [_job(2020, "rebuild"), _job(2021, "rebuild"), _job(2022, "remove")]
+    assert year_writers(rebuilt, 2) == 2
+    assert year_writers(rebuilt, 1) == 1
+    # An updated year is merged whole in memory: never beside another writer.
+    assert year_writers([*rebuilt, _job(2023, "update")], 2) == 1
+    assert year_writers([], 0) == 1

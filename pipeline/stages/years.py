@@ -273,14 +273,25 @@ def _parse_into(
     return sha256
 
 
+def year_writers(jobs: Iterable[YearJob], workers: int) -> int:
+    """How many years are written at once: `workers` when every year is rebuilt or removed
+    (a rebuilt year is written a part at a time, `PART_ROWS`, so each writer holds a part),
+    one while any year is updated (an updated year is merged whole in memory)."""
+    return max(1, workers) if all(job.action != "update" for job in jobs) else 1
+
+
 def _write_years(jobs: list[YearJob], workers: int, summary: ParseSummary) -> None:
-    # A year is validated and written in a process of its own (one at a time), which hands
-    # its memory back when done: the run's memory follows a part of a rebuilt year (or the
-    # largest updated year), not the sum of the years. With one worker (tests, a serial run)
-    # it happens in this process.
+    # A year is validated and written in a process of its own, which hands its memory back
+    # when done: the run's memory follows what the writers hold, not the sum of the years.
+    # With one worker (tests, a serial run) it happens in this process.
     with Progress("write years", len(jobs), "years") as progress:
         for outcome in map_ordered(
-            write_year, jobs, 1, chunksize=1, max_tasks_per_child=1, isolate=workers > 1
+            write_year,
+            jobs,
+            year_writers(jobs, workers),
+            chunksize=1,
+            max_tasks_per_child=1,
+            isolate=workers > 1,
         ):
             progress.advance()
             for table, messages in outcome.contract_errors.items():
