@@ -793,3 +793,21 @@ def test_crowded_charts_keep_their_labels_apart(tmp_path):
     rendered = check_rendering(page, tmp_path)
     assert rendered["requests"]["bars"] == 20 * len(REQUEST_SERIES)
     assert rendered["templates"]["bars"] == 20 * len(TEMPLATES)
+
+
+def test_a_raw_file_links_to_its_real_path(tmp_path):
+    real = tmp_path / "real"
+    (real / "site" / "a").mkdir(parents=True)
+    (real / "site" / "a" / "r.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "elsewhere.txt").write_text("y", encoding="utf-8")
+    (real / "site" / "link.txt").symlink_to(tmp_path / "elsewhere.txt")
+    raw = tmp_path / "raw"
+    raw.symlink_to(real)  # the raw directory itself reached through a link
+    sources = SourceLines(raw)
+    plain = (real / "site" / "a" / "r.txt").as_uri()
+    assert sources.uri("site/a/r.txt") == plain
+    assert sources.uri("site/a/r.txt") == plain  # the folder's resolution, kept
+    assert sources.uri("site/link.txt") == (tmp_path / "elsewhere.txt").as_uri()
+    assert sources.uri("site/a") is None  # a folder is no file
+    assert sources.uri("site/missing.txt") is None
+    assert SourceLines(None).uri("site/a/r.txt") is None
