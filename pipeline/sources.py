@@ -52,8 +52,8 @@ class SourceLines:
         except OSError:  # not there, or a folder the run may not search
             return None
         if stat.S_ISREG(mode):
-            # A plain file's real path is its folder's plus its name: one folder is resolved
-            # once for all its files (resolving each file took a third of the report's time).
+            # A plain file's real path is its folder's plus its name: each folder is resolved
+            # once for all its files (benchmarks/README.md, lesson 23).
             return (self._real_folder(path.parent) / path.name).as_uri()
         target = self.path(source_file)  # a link: followed, as the quoted lines follow it
         return target.resolve().as_uri() if target is not None else None
