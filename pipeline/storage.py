@@ -19,8 +19,15 @@ Temporary folders all live below `.scratch/` (`WarehouseLayout.scratch`): dbt's 
 purpose (`.scratch/runs/<purpose>-*/`: this run's parsed rows spilled by the year partitions,
 DuckDB's spill files). A private folder holds a lock (flock) on its `owner.lock` for as long as
 its process uses it; a process that dies (killed, out of memory) lets go of it, and the next
-run removes such leftovers (`remove_leftovers`), never the folder of a live run. No parse is
-kept from one stage to the next: the year partitions parse the files they need themselves.
+run removes such leftovers (`remove_leftovers`), never the folder of a live run.
+
+One folder passes from one step of a run to the next: `.scratch/runs/handoff-<run_id>/`
+(`WarehouseLayout.handoff`), the files the inventory parsed as it read them, which the year
+partitions of the same run take instead of parsing them again (`pipeline/stages/handoff.py`).
+Written locked by the inventory (`hand_over`), left unlocked between the two steps, taken
+locked and removed by the year step (`take_over`). No other run reads it; a cleaner that
+removes it between the steps (as a leftover) only makes the year step parse the files itself.
+Nothing parsed is kept beyond the run.
 
 A reader (a notebook, the next stage) sees either the previous file or the new one, never a
 half-written one: files are written beside their destination and renamed into place, and a
@@ -178,6 +185,10 @@ class WarehouseLayout:
         """dbt's target folder for this warehouse's builds: compiled SQL and the parse state it
         reuses from one build to the next (used under the warehouse lock only)."""
         return self.scratch / "dbt"
+
+    def handoff(self, run_id: str) -> Path:
+        """The inventory's parse handed to the year step of the run `run_id`."""
+        return self.private_scratch / f"handoff-{run_id}"
 
     @property
     def private_scratch(self) -> Path:
@@ -418,6 +429,55 @@ def scratch_dir(layout: WarehouseLayout, purpose: str) -> Iterator[Path]:
         folder = Path(tempfile.mkdtemp(prefix=f"{purpose}-", dir=parent))
         owner = (folder / OWNER_LOCK).open("a")
         fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        owner.close()
+
+
+@contextmanager
+def hand_over(folder: Path, layout: WarehouseLayout) -> Iterator[Path]:
+    """`folder` (a private scratch folder, `WarehouseLayout.handoff`) made empty and locked for
+    the block, then left in place unlocked for a later step to `take_over`; removed instead
+    when the block fails."""
+    layout.private_scratch.mkdir(parents=True, exist_ok=True)
+    with file_lock(layout.scratch / "scratch.lock"):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        owner = (folder / OWNER_LOCK).open("a")
+        fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        yield folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        owner.close()
+
+
+@contextmanager
+def take_over(folder: Path, layout: WarehouseLayout) -> Iterator[Path | None]:
+    """The folder a `hand_over` left, locked for the block and removed when it ends; None
+    when there is none (never handed over, or removed as a leftover meanwhile) or another
+    process holds it."""
+    if not layout.scratch.is_dir():
+        yield None
+        return
+    with file_lock(layout.scratch / "scratch.lock"):
+        try:
+            owner = (folder / OWNER_LOCK).open("r")
+        except OSError:
+            owner = None
+        if owner is not None:
+            try:
+                fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                owner.close()
+                owner = None
+    if owner is None:
+        yield None
+        return
     try:
         yield folder
     finally:

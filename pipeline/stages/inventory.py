@@ -21,11 +21,12 @@ from pipeline.atomic_files import file_lock, sha256_file, write_parquet_atomic
 from pipeline.documents import read_raw_file, same_stat, unreadable, walk_raw_dir
 from pipeline.frames import DocumentsFrame, QuarantineFrame
 from pipeline.model import DOCUMENTS_SCHEMA, QUARANTINE_SCHEMA, Rejected
-from pipeline.parse import FileScan, scan_file
+from pipeline.parse import FileScan, scan_and_parse, scan_file
 from pipeline.pool import map_ordered
 from pipeline.progress import Progress
-from pipeline.stages.columns import in_file_order, quarantine_record
+from pipeline.stages.columns import FileColumns, file_columns, in_file_order, quarantine_record
 from pipeline.stages.contracts import contract_errors
+from pipeline.stages.handoff import HandOver, handing_over
 from pipeline.storage import WarehouseLayout, read_parquet, remove_leftovers
 from pipeline.versions import parser_version
 
@@ -43,17 +44,20 @@ class InventoryOutput:
 
 
 # What a worker sends back for one file: its name, mtime, and its scan, or the reason it could
-# not be read.
-ScanResult = tuple[str, int, FileScan | Rejected]
+# not be read; and the file's parse when it was asked for (a handoff to the year step).
+ScanResult = tuple[str, int, FileScan | Rejected, FileColumns | None]
 
 
-def _scan_job(item: tuple[str, str, str]) -> ScanResult:
-    source_file, path, raw_dir = item
+def _scan_job(item: tuple[str, str, str, bool]) -> ScanResult:
+    source_file, path, raw_dir, parse = item
     try:
         data, stat = read_raw_file(Path(path), Path(raw_dir))
     except OSError as error:
-        return source_file, 0, unreadable(error)
-    return source_file, stat.st_mtime_ns, scan_file(source_file, data)
+        return source_file, 0, unreadable(error), None
+    if not parse:
+        return source_file, stat.st_mtime_ns, scan_file(source_file, data), None
+    scan, parsed = scan_and_parse(source_file, data)
+    return source_file, stat.st_mtime_ns, scan, file_columns(parsed)
 
 
 def _unread_row(source_file: str, version: str, stat: os.stat_result | None) -> dict[str, Any]:
@@ -88,6 +92,7 @@ def inventory_documents(
     *,
     version: str | None = None,
     workers: int = 1,
+    handed: HandOver | None = None,
 ) -> InventoryOutput:
     """Every raw file with its size, mtime, sha256, encoding and report years.
 
@@ -101,6 +106,9 @@ def inventory_documents(
     gets a quarantine row. A file not read has an inventory row without hash or report (it is
     tried again on the next run). The files known from before below a folder that cannot be
     listed now keep their rows: an unlisted folder is not taken for an emptied one.
+
+    With `handed`, each file read is parsed as it is segmented and handed over for the year
+    step of the same run (`pipeline/stages/handoff.py`); the inventory is the same.
     """
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw directory not found: {raw_dir}")
@@ -114,7 +122,8 @@ def inventory_documents(
     known = {row["source_file"]: row for row in previous.iter_rows(named=True)}
     rows: dict[str, dict[str, Any]] = {}
     kept: set[str] = set()
-    to_scan: list[tuple[str, str, str]] = []
+    to_scan: list[tuple[str, str, str, bool]] = []
+    parse = handed is not None
     problems: list[dict[str, Any]] = []
     entries = walk_raw_dir(raw_dir)
     unlisted = [entry.name for entry in entries if entry.is_folder and entry.problem]
@@ -138,7 +147,7 @@ def inventory_documents(
             or old["parser_version"] != version
             or old["size_bytes"] != stat.st_size
         ):
-            to_scan.append((source_file, str(path), str(raw_dir)))
+            to_scan.append((source_file, str(path), str(raw_dir), parse))
         elif same_stat(old, stat):
             rows[source_file] = old
             kept.add(source_file)
@@ -146,13 +155,13 @@ def inventory_documents(
             rows[source_file] = {**old, "mtime_ns": stat.st_mtime_ns}
             kept.add(source_file)
         else:
-            to_scan.append((source_file, str(path), str(raw_dir)))
+            to_scan.append((source_file, str(path), str(raw_dir), parse))
     for name, old in known.items():
         if name not in rows and _under(name, unlisted):
             rows[name] = old
             kept.add(name)
     progress = Progress("inventory: read and segment", len(to_scan))
-    for source_file, mtime_ns, scan in map_ordered(_scan_job, to_scan, workers):
+    for source_file, mtime_ns, scan, parsed in map_ordered(_scan_job, to_scan, workers):
         if isinstance(scan, Rejected):
             progress.advance()
             problems.append(quarantine_record(source_file, None, "documents", scan))
@@ -160,6 +169,8 @@ def inventory_documents(
                 rows[source_file] = _unread_row(source_file, version, _lstat(raw_dir / source_file))
             continue
         progress.advance(reports=scan.reports)
+        if handed is not None and parsed is not None:
+            handed.add(parsed, scan.report_years)
         rows[source_file] = {
             "source_file": source_file,
             "size_bytes": scan.size_bytes,
@@ -184,7 +195,7 @@ def inventory_documents(
     return InventoryOutput(
         documents=documents,
         quarantine=in_file_order(quarantine),
-        scanned=sorted(name for name, _, _ in to_scan),
+        scanned=sorted(name for name, _, _, _ in to_scan),
         removed=sorted(set(known) - set(rows)),
     )
 
@@ -213,21 +224,34 @@ class EmptyRawDirectory(RuntimeError):
 
 
 def update_inventory(
-    layout: WarehouseLayout, raw_dir: Path, *, workers: int = 1
+    layout: WarehouseLayout, raw_dir: Path, *, workers: int = 1, hand_to: str | None = None
 ) -> InventorySummary:
-    """Bring `documents.parquet` and the inventory's quarantine up to date with the raw dir."""
+    """Bring `documents.parquet` and the inventory's quarantine up to date with the raw dir.
+
+    `hand_to`: the id of a run whose year step follows; the files read are parsed as they are
+    segmented and handed to it (`pipeline/stages/handoff.py`). An inventory with no year step
+    after it (the sensor's inventory-only run) leaves it None and parses nothing.
+    """
     with file_lock(layout.lock("inventory")):
-        summary = _update_inventory(layout, raw_dir, workers)
+        if hand_to is None:
+            summary = _update_inventory(layout, raw_dir, workers, None)
+        else:
+            with handing_over(layout, hand_to, parser_version()) as handed:
+                summary = _update_inventory(layout, raw_dir, workers, handed)
     give_back_memory()  # what the scans held, back to the system (pipeline/allocator.py)
     return summary
 
 
-def _update_inventory(layout: WarehouseLayout, raw_dir: Path, workers: int) -> InventorySummary:
+def _update_inventory(
+    layout: WarehouseLayout, raw_dir: Path, workers: int, handed: HandOver | None
+) -> InventorySummary:
     for leftover in remove_leftovers(layout):
         log.info("removed %s, left by a run that did not finish", leftover)
     previous = read_parquet(layout.documents, DOCUMENTS_SCHEMA)
     stored_quarantine = read_parquet(layout.quarantine_part("documents"), QUARANTINE_SCHEMA)
-    output = inventory_documents(raw_dir, previous, stored_quarantine, workers=workers)
+    output = inventory_documents(
+        raw_dir, previous, stored_quarantine, workers=workers, handed=handed
+    )
     if output.documents.is_empty() and output.quarantine.is_empty() and not previous.height:
         log.warning("the raw directory %s holds no file: nothing to read", raw_dir)
     if output.documents.is_empty() and previous.height:

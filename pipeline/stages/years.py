@@ -40,6 +40,7 @@ from pipeline.progress import Progress
 from pipeline.stages.buffer import YearBuffer, read_spilled, spilled_parts
 from pipeline.stages.columns import FileColumns, file_column, file_columns, in_file_order
 from pipeline.stages.contracts import ContractCheck
+from pipeline.stages.handoff import HandOff, taking_over
 from pipeline.storage import (
     PARSE_TABLES,
     StagedTable,
@@ -118,6 +119,25 @@ def plan_years(
     return plans
 
 
+def years_taken(handoff: HandOff, plans: Iterable[YearPlan], version: str) -> set[int]:
+    """The planned years whose rows are taken from the inventory's handoff: a year rebuilt or
+    updated whose files to parse are exactly the files handed over with a report in it, each
+    at the sha256 of the plan, by this parser version. (An updated year parses its changed
+    files only: a handoff holding its unchanged files too would add their rows twice.)"""
+    if version != handoff.version:
+        return set()
+    taken = set()
+    for plan in plans:
+        if plan.action not in ("rebuild", "update"):
+            continue
+        handed = {name for name, (_, years) in handoff.files.items() if plan.year in years}
+        if handed == set(plan.parse) and all(
+            handoff.files[name][0] == plan.files.get(name) for name in handed
+        ):
+            taken.add(plan.year)
+    return taken
+
+
 def _parse_job(item: tuple[str, str, str, tuple[int, ...]]) -> FileColumns:
     source_file, path, raw_dir, years = item
     try:
@@ -177,6 +197,7 @@ class ParseSummary:
     years_removed: list[int] = field(default_factory=list)
     years_skipped: list[int] = field(default_factory=list)
     files_parsed: list[str] = field(default_factory=list)
+    years_handed_over: list[int] = field(default_factory=list)
     reports_written: int = 0
     statistics_written: int = 0
     quarantined_written: int = 0
@@ -207,6 +228,7 @@ def update_years(
     workers: int = 1,
     version: str | None = None,
     spill_rows: int | None = None,
+    handed_to: str | None = None,
 ) -> ParseSummary:
     """Bring the requested years' partitions up to date with the inventory.
 
@@ -214,6 +236,10 @@ def update_years(
     frames break a contract is not written; the other years are, and the errors are returned
     for the caller to raise. Parsed rows are held in memory up to `spill_rows` (default
     `SPILL_ROWS`), then spilled to disk; the bytes written do not depend on it.
+
+    `handed_to`: this run's id, when its inventory handed over what it parsed: the years it
+    holds whole are taken from there, not parsed again (`pipeline/stages/handoff.py`); the
+    bytes written are the same.
     """
     version = version or parser_version()
     requested = sorted(set(years))
@@ -224,32 +250,47 @@ def update_years(
     documents = read_parquet(layout.documents, DOCUMENTS_SCHEMA)
     manifests = {year: _intact_manifest(layout, year) for year in requested}
     plans = plan_years(documents, manifests, requested, version=version, force=force)
-    remove_leftovers(layout)
-    with scratch_dir(layout, "spill") as spill_dir:
-        buffer = YearBuffer(spill_dir, spill_rows)
-        parsed = _parse_into(buffer, raw_dir, plans, workers)
-        summary = ParseSummary(
-            years_requested=requested,
-            files_parsed=sorted(parsed),
-            chunks_spilled=buffer.chunks_written,
-        )
-        jobs = []
-        for plan in plans:
-            if plan.action == "skip":
-                summary.years_skipped.append(plan.year)
-                continue
-            jobs.append(
-                YearJob(
-                    root=str(layout.root),
-                    year=plan.year,
-                    action=plan.action,
-                    drop=tuple(sorted(plan.drop)),
-                    files={name: parsed.get(name, sha) for name, sha in plan.files.items()},
-                    spill_dir=str(spill_dir),
-                    version=version,
-                )
+    # Taken (locked) before the leftovers are cleared: between the steps it is unlocked.
+    with taking_over(layout, handed_to) as handoff:
+        remove_leftovers(layout)
+        taken = years_taken(handoff, plans, version) if handoff else set()
+        with scratch_dir(layout, "spill") as spill_dir:
+            buffer = YearBuffer(spill_dir, spill_rows)
+            to_parse = [plan for plan in plans if plan.year not in taken]
+            parsed = _parse_into(buffer, raw_dir, to_parse, workers)
+            summary = ParseSummary(
+                years_requested=requested,
+                files_parsed=sorted(
+                    {
+                        *parsed,
+                        *(name for plan in plans if plan.year in taken for name in plan.parse),
+                    }
+                ),
+                years_handed_over=sorted(taken),
+                chunks_spilled=buffer.chunks_written,
             )
-        _write_years(jobs, workers, summary)
+            jobs = []
+            for plan in plans:
+                if plan.action == "skip":
+                    summary.years_skipped.append(plan.year)
+                    continue
+                # A year taken over holds the rows of the hashes the inventory read (those
+                # of its plan); a year parsed here, those of the bytes parsed.
+                source = handoff.folder if handoff is not None and plan.year in taken else None
+                jobs.append(
+                    YearJob(
+                        root=str(layout.root),
+                        year=plan.year,
+                        action=plan.action,
+                        drop=tuple(sorted(plan.drop)),
+                        files=dict(plan.files)
+                        if source is not None
+                        else {name: parsed.get(name, sha) for name, sha in plan.files.items()},
+                        spill_dir=str(source or spill_dir),
+                        version=version,
+                    )
+                )
+            _write_years(jobs, workers, summary)
     # The parse's column lists are gone: their pages back to the system, not kept for the
     # rest of the run (pipeline/allocator.py).
     give_back_memory()

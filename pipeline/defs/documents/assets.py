@@ -27,10 +27,19 @@ def documents(
     again only when its size or mtime changed, and segmented again only when its sha256 or the
     parser version changed. Files and reports that cannot be read (empty, binary, undecodable,
     no report, no year) get quarantine rows (`parquet/quarantine/documents.parquet`). The raw
-    directory is only ever read.
+    directory is only ever read. In a run that parses years next, each file read is parsed as
+    it is segmented and handed to the run's year step (`pipeline/stages/handoff.py`).
     """
     started = now()
-    summary = update_inventory(storage.layout, storage.raw_path, workers=storage.worker_count)
+    # A run that parses years next gets the files parsed as they are read (handed over);
+    # an inventory-only run (the sensor's, for a file without a year) parses nothing.
+    parses_next = dg.AssetKey("reports") in context.job_def.asset_layer.selected_asset_keys
+    summary = update_inventory(
+        storage.layout,
+        storage.raw_path,
+        workers=storage.worker_count,
+        hand_to=context.run.run_id if parses_next else None,
+    )
     record_step(
         storage.layout,
         context.run.run_id,

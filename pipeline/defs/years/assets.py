@@ -75,7 +75,8 @@ CHECKS = (
 def parse_years(
     context: dg.AssetExecutionContext, storage: PipelineStorage
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    """Parse the raw files of the run's years (only new or changed files, unless forced).
+    """Parse the raw files of the run's years (only new or changed files, unless forced);
+    a year whose files this run's inventory parsed already is taken from its handoff.
 
     Each year's tables are validated against their contracts before they are written; a year
     that breaks one keeps its previous partition and fails the blocking check.
@@ -84,7 +85,12 @@ def parse_years(
     years = years_of(context.partition_keys)
     force = context.run.tags.get(FORCE_TAG, "").lower() == "true"
     summary = update_years(
-        storage.layout, storage.raw_path, years, force=force, workers=storage.worker_count
+        storage.layout,
+        storage.raw_path,
+        years,
+        force=force,
+        workers=storage.worker_count,
+        handed_to=context.run.run_id,
     )
     record_step(
         storage.layout,
@@ -95,6 +101,7 @@ def parse_years(
             "years_requested": summary.years_requested,
             "years_written": summary.years_written,
             "files_parsed": summary.files_parsed,
+            "years_handed_over": summary.years_handed_over,
         },
     )
     context.log.info(
@@ -113,6 +120,7 @@ def parse_years(
         "years_written": dg.MetadataValue.json(summary.years_written),
         "years_unchanged": len(summary.years_skipped),
         "files_parsed": len(summary.files_parsed),
+        "years_from_the_inventory": dg.MetadataValue.json(summary.years_handed_over),
         "forced": force,
     }
     layout = storage.layout
