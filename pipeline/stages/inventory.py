@@ -160,7 +160,8 @@ def inventory_documents(
         if name not in rows and _under(name, unlisted):
             rows[name] = old
             kept.add(name)
-    progress = Progress("inventory: read and segment", len(to_scan))
+    label = "inventory: read, segment and parse" if parse else "inventory: read and segment"
+    progress = Progress(label, len(to_scan))
     for source_file, mtime_ns, scan, parsed in map_ordered(_scan_job, to_scan, workers):
         if isinstance(scan, Rejected):
             progress.advance()
