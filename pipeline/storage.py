@@ -50,6 +50,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 import pyarrow as pa
@@ -414,6 +415,18 @@ def year_locks(layout: WarehouseLayout, years: Iterable[int], *, shared: bool) -
 OWNER_LOCK = "owner.lock"
 
 
+def _hold_owner_lock(folder: Path, mode: str) -> IO[str]:
+    """`folder`'s owner lock, opened (`mode`: "a" creates it, "r" requires it) and held
+    without waiting; BlockingIOError when another process holds it."""
+    owner = (folder / OWNER_LOCK).open(mode)
+    try:
+        fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BaseException:
+        owner.close()
+        raise
+    return owner
+
+
 @contextmanager
 def scratch_dir(layout: WarehouseLayout, purpose: str) -> Iterator[Path]:
     """A private temporary folder below `layout.scratch`, removed when the block ends.
@@ -427,8 +440,7 @@ def scratch_dir(layout: WarehouseLayout, purpose: str) -> Iterator[Path]:
     parent.mkdir(parents=True, exist_ok=True)
     with file_lock(layout.scratch / "scratch.lock"):
         folder = Path(tempfile.mkdtemp(prefix=f"{purpose}-", dir=parent))
-        owner = (folder / OWNER_LOCK).open("a")
-        fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        owner = _hold_owner_lock(folder, "a")
     try:
         yield folder
     finally:
@@ -445,8 +457,7 @@ def hand_over(folder: Path, layout: WarehouseLayout) -> Iterator[Path]:
     with file_lock(layout.scratch / "scratch.lock"):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
-        owner = (folder / OWNER_LOCK).open("a")
-        fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        owner = _hold_owner_lock(folder, "a")
     try:
         yield folder
     except BaseException:
@@ -466,15 +477,9 @@ def take_over(folder: Path, layout: WarehouseLayout) -> Iterator[Path | None]:
         return
     with file_lock(layout.scratch / "scratch.lock"):
         try:
-            owner = (folder / OWNER_LOCK).open("r")
-        except OSError:
+            owner: IO[str] | None = _hold_owner_lock(folder, "r")
+        except OSError:  # no such folder, or held (BlockingIOError)
             owner = None
-        if owner is not None:
-            try:
-                fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                owner.close()
-                owner = None
     if owner is None:
         yield None
         return

@@ -126,11 +126,15 @@ def years_taken(handoff: HandOff, plans: Iterable[YearPlan], version: str) -> se
     files only: a handoff holding its unchanged files too would add their rows twice.)"""
     if version != handoff.version:
         return set()
+    handed_in: dict[int, set[str]] = defaultdict(set)
+    for name, (_, years) in handoff.files.items():
+        for year in years:
+            handed_in[year].add(name)
     taken = set()
     for plan in plans:
         if plan.action not in ("rebuild", "update"):
             continue
-        handed = {name for name, (_, years) in handoff.files.items() if plan.year in years}
+        handed = handed_in.get(plan.year, set())
         if handed == set(plan.parse) and all(
             handoff.files[name][0] == plan.files.get(name) for name in handed
         ):
