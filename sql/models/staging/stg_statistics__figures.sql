@@ -4,7 +4,10 @@
 -- empty cell is NULL, never zero. `prose_figures` (the second reading) does not feed the marts.
 with
 
-figures as (
+-- Not materialized (`figures`, `counted`): each is read twice, and DuckDB holds a CTE read more
+-- than once as a table. Held, the 15 million figures of 100,000 reports spilled to disk and this
+-- model took 38 s; streamed, 17-19 s (benchmarks/README.md, lesson 26).
+figures as not materialized (
     select
         report_id,
         report_year,
@@ -34,7 +37,7 @@ read_more_than_once as (
     having count(*) > 1
 ),
 
-counted as (
+counted as not materialized (
     select
         figures.*,
         coalesce(read_more_than_once.readings, 1) as readings,
