@@ -9,7 +9,7 @@ itself (year, agency, region, template, closing date, sections) is read by
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from pipeline.agency import identify_agency
 from pipeline.model import Report, Section
@@ -154,7 +154,7 @@ def describe_report(source_file: str, ordinal: int, lines: list[Line]) -> Segmen
         line_start=lines[0].number,
         line_end=lines[-1].number,
         spam_detected=any(map(spam.search, (line.text for line in lines))),
-        **asdict(identity),
+        **{field.name: getattr(identity, field.name) for field in fields(identity)},
     )
     return SegmentedReport(report, tuple(lines), tuple(find_sections(lines)))
 

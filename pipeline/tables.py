@@ -74,9 +74,12 @@ def compact_key(text: str) -> str:
     return compact_label(text).replace(" ", "")
 
 
+_HEADING_MARKS = re.compile(r"^[#|\s]+")
+
+
 def heading_key(text: str) -> str:
     """A line as a heading key: no markdown `#`, no pipes around it, no spaces."""
-    return compact_key(re.sub(r"^[#|\s]+", "", text)).rstrip("|")
+    return compact_key(_HEADING_MARKS.sub("", text)).rstrip("|")
 
 
 L1_HEADING = re.compile(r"^[一二三四五六七八九十]+[、.]")
