@@ -6,9 +6,13 @@ WAREHOUSE_DIR ?= data/warehouse
 
 .PHONY: setup run backfill test lint format dev daemon bench bench-real
 
+# --compile-bytecode: the installed packages' bytecode is written once, at install. Without it
+# a machine that sets PYTHONDONTWRITEBYTECODE (this one does) compiles every imported module
+# from source in every process: importing the job took 16 s instead of 8, the parse workers'
+# forkserver 3.2 s instead of 1.5, dbt 6.2 s instead of 3.6 (benchmarks/README.md, lesson 27).
 setup:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.9"
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 
 run: setup
 	$(UV) run python -m pipeline run --raw-dir $(RAW_DIR) --warehouse-dir $(WAREHOUSE_DIR)
