@@ -23,7 +23,15 @@ from itertools import combinations, pairwise
 from typing import Any
 
 from pipeline.catalogue import layouts
-from pipeline.text import Cell, Line, compact_label, has_han, parse_value, row_cell_tuple
+from pipeline.text import (
+    MARKDOWN_HEADING,
+    Cell,
+    Line,
+    compact_label,
+    has_han,
+    parse_value,
+    row_cell_tuple,
+)
 
 
 @dataclass(slots=True)
@@ -97,9 +105,6 @@ def skipped(text: str) -> bool:
     return _rules().skip.match(text) is not None
 
 
-_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s*")
-
-
 def line_cells(line: Line) -> tuple[list[Cell], bool]:
     """The cells of one line and whether they were delimited (a pipe row).
 
@@ -115,7 +120,7 @@ def line_cells(line: Line) -> tuple[list[Cell], bool]:
         if text.startswith("|") and pieces and pieces[0] == "":
             pieces.pop(0)  # the opening pipe of a markdown row
         return [Cell(p, line.number) for p in pieces], True
-    text = _MARKDOWN_HEADING.sub("", text)
+    text = MARKDOWN_HEADING.sub("", text)
     split = _rules().label_value.match(text)
     if split is not None and is_label(compact_label(split["label"])):
         values = split["values"].split()

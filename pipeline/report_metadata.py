@@ -17,7 +17,7 @@ from typing import Any
 from pipeline.catalogue import layouts
 from pipeline.matcher import Matcher
 from pipeline.model import Section
-from pipeline.text import Line, compact_label
+from pipeline.text import MARKDOWN_HEADING, Line, compact_label
 
 _CURRENT_YEAR = dt.date.today().year
 
@@ -159,9 +159,6 @@ def read_metadata(lines: list[Line]) -> Metadata:
     return Metadata(values, tuple(found))
 
 
-_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s*")
-
-
 def find_title(lines: list[Line], metadata: Metadata | None = None) -> Line | None:
     """The report's title: a metadata title field, else one of its first lines.
 
@@ -174,11 +171,11 @@ def find_title(lines: list[Line], metadata: Metadata | None = None) -> Line | No
     header = set((metadata or read_metadata(lines)).lines)
     first = [ln for ln in lines if ln.text and ln.number not in header][:3]
     for i, line in enumerate(first):
-        text = _MARKDOWN_HEADING.sub("", line.text)
+        text = MARKDOWN_HEADING.sub("", line.text)
         if is_title(text):
             return Line(line.number, line.raw, text)
         if i + 1 < len(first):
-            joined = compact_label(text + _MARKDOWN_HEADING.sub("", first[i + 1].text))
+            joined = compact_label(text + MARKDOWN_HEADING.sub("", first[i + 1].text))
             if is_title(joined):
                 return Line(line.number, line.raw, joined)
     return None

@@ -40,6 +40,9 @@ _SPACE_IN_HAN = re.compile(rf"(?<=[{_HAN}\"“”、()《》])\s+(?=[{_HAN}\"“
 _HAN_CHAR = re.compile(rf"[{_HAN}]")
 _WHITESPACE = re.compile(r"\s")
 
+# A markdown heading's marks at the start of a line (`## 一、总体情况`).
+MARKDOWN_HEADING = re.compile(r"^#{1,6}\s*")
+
 # The chrome of the scraped site glues its font-size switcher onto the first sentence.
 FONT_SWITCHER_PREFIX = re.compile(r"^\s*大\s*中\s*小\s*")
 
